@@ -1,0 +1,1 @@
+"""Custom components package (lets tests import custom_components.twilio_bridge)."""

@@ -1,0 +1,63 @@
+"""TwiML documents for the bridge flow, built with the official SDK so text is escaped."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from twilio.twiml.voice_response import VoiceResponse
+
+__all__ = ["LEG_STATUS_EVENTS", "bridge_answer", "dial_done", "hangup"]
+
+# Same events as leg A's REST StatusCallbackEvent, so both legs feed one state machine.
+LEG_STATUS_EVENTS: Final = ("initiated", "ringing", "answered", "completed")
+
+
+def _say(response: VoiceResponse, message: str | None, language: str) -> None:
+    """Append <Say> unless the message is empty (an empty <Say> is a Twilio warning)."""
+    if message and message.strip():
+        response.say(message, language=language)
+
+
+def bridge_answer(
+    *,
+    party_b: str,
+    caller_id: str,
+    ring_timeout: int,
+    time_limit: int,
+    dial_done_url: str,
+    leg_b_status_url: str,
+    greeting: str | None,
+    language: str,
+) -> str:
+    """Answer leg A: optional greeting, then dial party B with the Twilio number as caller id."""
+    response = VoiceResponse()
+    _say(response, greeting, language)
+    dial = response.dial(
+        caller_id=caller_id,
+        timeout=ring_timeout,
+        time_limit=time_limit,
+        action=dial_done_url,
+        method="POST",
+    )
+    dial.number(
+        party_b,
+        status_callback=leg_b_status_url,
+        status_callback_event=" ".join(LEG_STATUS_EVENTS),  # TwiML wants it space-separated
+        status_callback_method="POST",
+    )
+    return str(response)
+
+
+def dial_done(*, message: str | None, language: str) -> str:
+    """Reply to the <Dial action>: optional message, then hang up so leg A stops billing."""
+    response = VoiceResponse()
+    _say(response, message, language)
+    response.hangup()
+    return str(response)
+
+
+def hangup() -> str:
+    """A document that just ends the call."""
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)

@@ -1,0 +1,1 @@
+"""An offline stand-in for Twilio Programmable Voice, for tests and demos."""

@@ -1,0 +1,92 @@
+"""The virtual clock: simulated time that tests advance by hand or that runs N times real time.
+
+Timers fire strictly in time order, one at a time, and each is awaited, so a run on the
+manual clock is deterministic. Work that Twilio does in parallel with the call (status
+callbacks) is tracked as background work that `advance` waits for before it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+TimerCallback = Callable[[], Awaitable[None]]
+
+EPOCH = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
+
+
+class Timer:
+    """A scheduled callback; cancel() before it fires and it never runs."""
+
+    __slots__ = ("callback", "cancelled", "when")
+
+    def __init__(self, when: float, callback: TimerCallback) -> None:
+        self.when = when
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class VirtualClock:
+    """Simulated seconds since `epoch`, advanced only by `advance` (or `run_realtime`)."""
+
+    def __init__(self, epoch: datetime = EPOCH) -> None:
+        self.epoch = epoch
+        self._now = 0.0
+        self._heap: list[tuple[float, int, Timer]] = []
+        self._seq = itertools.count()
+        self._lock = asyncio.Lock()
+        self._background: set[asyncio.Task[None]] = set()
+        self._settlers: list[Callable[[], Awaitable[None]]] = []
+
+    def now(self) -> float:
+        return self._now
+
+    def wall(self, at: float | None = None) -> datetime:
+        """The wall-clock time of simulated second `at` (default: now)."""
+        return self.epoch + timedelta(seconds=self._now if at is None else at)
+
+    def call_later(self, delay: float, callback: TimerCallback) -> Timer:
+        timer = Timer(self._now + max(0.0, delay), callback)
+        heapq.heappush(self._heap, (timer.when, next(self._seq), timer))
+        return timer
+
+    def add_settler(self, settle: Callable[[], Awaitable[None]]) -> None:
+        """Register work that `advance` must wait for (e.g. callback queues draining)."""
+        self._settlers.append(settle)
+
+    def next_due(self) -> float | None:
+        while self._heap and self._heap[0][2].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0][0] if self._heap else None
+
+    async def advance(self, seconds: float) -> None:
+        """Move time forward by `seconds`, firing every timer due on the way."""
+        async with self._lock:
+            target = self._now + max(0.0, seconds)
+            await self._settle()
+            while (due := self.next_due()) is not None and due <= target:
+                _, _, timer = heapq.heappop(self._heap)
+                self._now = max(self._now, timer.when)
+                await timer.callback()
+                await self._settle()
+            self._now = target
+
+    async def _settle(self) -> None:
+        for settle in self._settlers:
+            await settle()
+
+    async def run_realtime(self, speed: float, tick: float = 0.01) -> None:
+        """Advance `speed` simulated seconds per real second until cancelled."""
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await asyncio.sleep(tick)
+            now = loop.time()
+            await self.advance((now - last) * speed)
+            last = now

@@ -1,0 +1,628 @@
+"""What Twilio does with calls: dialing, ringing, answering, running TwiML, bridging, billing.
+
+Every change of state happens in a timer on the virtual clock (or in a REST request), one
+at a time, so a run on the manual clock is reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from decimal import Decimal
+from email.utils import format_datetime
+from urllib.parse import urljoin
+
+import phonenumbers
+
+from .billing import billed_minutes, is_valid_e164, leg_price
+from .clock import VirtualClock
+from .models import DialState, Leg, new_sid
+from .scenario import Scenario
+from .twiml import (
+    Dial,
+    Gather,
+    Hangup,
+    Number,
+    Pause,
+    Play,
+    Redirect,
+    Reject,
+    Say,
+    TwimlError,
+    parse,
+)
+from .webhooks import CallbackDispatcher, WebhookError, WebhookSender
+
+CALL_EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})
+SIP_CODES = {"completed": 200, "busy": 486, "no-answer": 487, "failed": 404, "canceled": 487}
+MAX_TIMEOUT = 600.0
+
+
+class ApiError(Exception):
+    """A REST error in Twilio's shape (code, message, HTTP status)."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class Form:
+    """Read access to a form body with repeated keys (StatusCallbackEvent)."""
+
+    def __init__(self, items: Sequence[tuple[str, str]]) -> None:
+        self._items = list(items)
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        for name, value in self._items:
+            if name == key:
+                return value
+        return default
+
+    def getall(self, key: str) -> list[str]:
+        return [value for name, value in self._items if name == key]
+
+    def __contains__(self, key: str) -> bool:
+        return any(name == key for name, _ in self._items)
+
+
+def rfc2822(clock: VirtualClock, at: float | None) -> str | None:
+    return None if at is None else format_datetime(clock.wall(at))
+
+
+def country_of(number: str) -> str:
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(number, None)) or ""
+    except phonenumbers.NumberParseException:
+        return ""
+
+
+def _number(form: Form, key: str, default: float, low: float, high: float) -> float:
+    raw = form.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as err:
+        raise ApiError(400, 21206, f"{key} must be a number, got {raw!r}") from err
+    return min(max(value, low), high)
+
+
+class Engine:
+    """The simulated account: its call legs and everything that happens to them."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        clock: VirtualClock,
+        sender: WebhookSender,
+        dispatcher: CallbackDispatcher,
+    ) -> None:
+        self.scenario = scenario
+        self.clock = clock
+        self.sender = sender
+        self.dispatcher = dispatcher
+        self.legs: dict[str, Leg] = {}
+        self.notifications: list[dict[str, object]] = []
+        self.extensions: list[Callable[[Leg, Dial], bool]] = []
+
+    # ---------------------------------------------------------------- REST operations
+
+    def create_call(self, form: Form) -> Leg:
+        to = (form.get("To") or "").strip()
+        from_ = (form.get("From") or "").strip()
+        url = form.get("Url")
+        twiml = form.get("Twiml")
+        if not to:
+            raise ApiError(400, 21201, "No 'To' number is specified")
+        if not from_:
+            raise ApiError(400, 21213, "No 'From' number is specified")
+        if not is_valid_e164(from_):
+            raise ApiError(400, 21212, f"Invalid From Number (caller ID): {from_}")
+        if from_ not in self.scenario.numbers:
+            raise ApiError(
+                400,
+                21210,
+                f"Caller phone number {from_} is not a valid Twilio number or verified caller ID",
+            )
+        if not is_valid_e164(to):
+            raise ApiError(400, 21217, f"Phone number {to} does not appear to be valid")
+        allowed = self.scenario.allowed_destinations
+        if allowed and not any(to.startswith(prefix) for prefix in allowed):
+            raise ApiError(400, 21215, f"Account not authorized to call {to}")
+        if not url and not twiml:
+            raise ApiError(400, 21205, "Url or Twiml is required")
+        if url and not url.startswith(("http://", "https://")):
+            raise ApiError(400, 21205, f"Url is not a valid URL: {url}")
+        if twiml and not url and len(twiml) > 4000:
+            raise ApiError(400, 21205, "Twiml exceeds 4000 characters")
+        events = self._events(form.getall("StatusCallbackEvent"))
+        leg = Leg(
+            sid=new_sid("CA"),
+            account_sid=self.scenario.account_sid,
+            to=to,
+            from_=from_,
+            direction="outbound-api",
+            phone=self.scenario.phone(to),
+            created_at=self.clock.now(),
+            url=url,
+            method=(form.get("Method") or "POST").upper(),
+            twiml=None if url else twiml,  # with both, Twilio ignores Twiml on create
+            status_callback=form.get("StatusCallback") or None,
+            status_callback_method=(form.get("StatusCallbackMethod") or "POST").upper(),
+            status_callback_events=events,
+            timeout=_number(form, "Timeout", 60.0, 1.0, MAX_TIMEOUT),
+            time_limit=_number(form, "TimeLimit", 14400.0, 1.0, 86400.0),
+            machine_detection=form.get("MachineDetection") or None,
+            price_unit=self.scenario.rates.currency,
+        )
+        self.legs[leg.sid] = leg
+        self._record(leg, "queued")
+        self._after(leg, 0, lambda: self._dial_out(leg))
+        return leg
+
+    def _events(self, raw: list[str]) -> frozenset[str]:
+        events: set[str] = set()
+        for item in raw:
+            for event in item.replace(",", " ").split():
+                if event not in CALL_EVENTS:
+                    raise ApiError(400, 21626, f"Invalid StatusCallbackEvent: {event}")
+                events.add(event)
+        return frozenset(events)
+
+    def get(self, sid: str) -> Leg:
+        leg = self.legs.get(sid)
+        if leg is None:
+            raise ApiError(404, 20404, f"The requested resource /Calls/{sid}.json was not found")
+        return leg
+
+    async def update_call(self, sid: str, form: Form) -> Leg:
+        leg = self.get(sid)
+        status = form.get("Status")
+        url = form.get("Url")
+        twiml = form.get("Twiml")
+        if url and twiml:
+            raise ApiError(400, 21205, "Url and Twiml are mutually exclusive")
+        if "TimeLimit" in form:
+            leg.time_limit = _number(form, "TimeLimit", leg.time_limit, 1.0, 86400.0)
+        if status:
+            if status not in {"completed", "canceled"}:
+                raise ApiError(400, 21218, f"Invalid Status: {status}")
+            if leg.ended:
+                return leg  # Twilio answers with the call unchanged
+            if status == "canceled" and leg.status == "in-progress":
+                return leg  # canceled only affects queued or ringing calls
+            await self._end(leg, "completed" if leg.status == "in-progress" else "canceled")
+            return leg
+        if url or twiml:
+            if leg.status != "in-progress":
+                raise ApiError(400, 21220, "Call is not in-progress. Cannot redirect.")
+            await self._stop_dial(leg)
+            if url:
+                leg.method = (form.get("Method") or "POST").upper()
+                await self._fetch_and_run(leg, url, leg.method, "voice")
+            else:
+                await self._load_and_run(leg, twiml or "", leg.document_url)
+        return leg
+
+    def delete_call(self, sid: str) -> None:
+        leg = self.get(sid)
+        if not leg.ended:
+            raise ApiError(400, 21220, "Cannot delete a call that is in progress")
+        del self.legs[sid]
+
+    def list_calls(self, form: Form) -> list[Leg]:
+        legs = list(reversed(self.legs.values()))  # newest first, as Twilio lists them
+        exact: dict[str, Callable[[Leg], str | None]] = {
+            "To": lambda leg: leg.to,
+            "From": lambda leg: leg.from_,
+            "Status": lambda leg: leg.status,
+            "ParentCallSid": lambda leg: leg.parent_sid,
+        }
+        for key, field_of in exact.items():
+            if value := form.get(key):
+                legs = [leg for leg in legs if field_of(leg) == value]
+        started: dict[str, Callable[[str, str], bool]] = {
+            "StartTime": lambda day, value: day == value,
+            "StartTime>": lambda day, value: day >= value,
+            "StartTime<": lambda day, value: day <= value,
+        }
+        for key, compare in started.items():
+            if value := form.get(key):
+                legs = [
+                    leg
+                    for leg in legs
+                    if leg.started_at is not None and compare(self._day(leg.started_at), value)
+                ]
+        return legs
+
+    def _day(self, at: float) -> str:
+        return self.clock.wall(at).strftime("%Y-%m-%d")
+
+    # ---------------------------------------------------------------- timers
+
+    def _after(self, leg: Leg, delay: float, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` on the clock after `delay`; the timer dies with the leg."""
+
+        async def fire() -> None:
+            await action()
+
+        leg.timers.append(self.clock.call_later(delay, fire))
+
+    # ---------------------------------------------------------------- call flow
+
+    async def _dial_out(self, leg: Leg) -> None:
+        if leg.ended:
+            return
+        leg.started_at = self.clock.now()
+        self._progress(leg, "initiated")
+        phone = leg.phone
+        if phone.behavior == "fail":
+            await self._end(leg, "failed", sip=404)
+            return
+        leg.status = "ringing"
+        self._progress(leg, "ringing")
+        match phone.behavior:
+            case "busy":
+                self._after(leg, 1, lambda: self._end(leg, "busy", sip=486))
+            case "reject":
+                # A declined call is reported as no-answer with SIP 603 Decline.
+                delay = min(phone.answer_after, leg.timeout)
+                self._after(leg, delay, lambda: self._end(leg, "no-answer", sip=603))
+            case "no-answer":
+                self._after(leg, leg.timeout, lambda: self._end(leg, "no-answer", sip=487))
+            case _:
+                if phone.answer_after >= leg.timeout:
+                    self._after(leg, leg.timeout, lambda: self._end(leg, "no-answer", sip=487))
+                else:
+                    self._after(leg, phone.answer_after, lambda: self._answer(leg))
+
+    async def _answer(self, leg: Leg) -> None:
+        if leg.ended:
+            return
+        leg.cancel_timers()
+        leg.status = "in-progress"
+        leg.answered_at = self.clock.now()
+        if leg.machine_detection:
+            leg.answered_by = "machine_start" if leg.phone.behavior == "voicemail" else "human"
+        self._progress(leg, "answered")
+        if leg.phone.hangup_after is not None:
+            self._after(leg, leg.phone.hangup_after, lambda: self._end(leg, "completed"))
+        if leg.direction == "outbound-api":
+            self._after(leg, leg.time_limit, lambda: self._end(leg, "completed"))
+            if leg.url:
+                await self._fetch_and_run(leg, leg.url, leg.method, "voice")
+            else:
+                await self._load_and_run(leg, leg.twiml or "", None)
+        else:
+            await self._child_answered(leg)
+
+    def params(self, leg: Leg, status: str | None = None) -> dict[str, str]:
+        """The standard parameters of every voice request (reference §1.2)."""
+        to_country, from_country = country_of(leg.to), country_of(leg.from_)
+        params = {
+            "AccountSid": leg.account_sid,
+            "ApiVersion": "2010-04-01",
+            "CallSid": leg.sid,
+            "CallStatus": status or leg.status,
+            "Called": leg.to,
+            "Caller": leg.from_,
+            "Direction": leg.direction,
+            "From": leg.from_,
+            "To": leg.to,
+        }
+        for prefix, country in (
+            ("Called", to_country),
+            ("To", to_country),
+            ("Caller", from_country),
+            ("From", from_country),
+        ):
+            # Empty geo keys are sent (and signed) as Twilio sends them.
+            params.update(
+                {
+                    f"{prefix}City": "",
+                    f"{prefix}State": "",
+                    f"{prefix}Zip": "",
+                    f"{prefix}Country": country,
+                }
+            )
+        if leg.parent_sid:
+            params["ParentCallSid"] = leg.parent_sid
+        if leg.answered_by:
+            params["AnsweredBy"] = leg.answered_by
+        return params
+
+    def _record(self, leg: Leg, status: str) -> None:
+        leg.timeline.append((self.clock.now(), status))
+
+    def _progress(self, leg: Leg, event: str) -> None:
+        """Fire a call-progress event; send it if the leg subscribed to it."""
+        status = {"answered": "in-progress", "completed": leg.status}.get(event, event)
+        self._record(leg, status)
+        sequence = leg.sequence
+        leg.sequence += 1  # counts every fired event, subscribed or not
+        if not leg.status_callback:
+            return
+        events = leg.status_callback_events or frozenset({"completed"})
+        if event not in events:
+            if event == "completed":
+                self.dispatcher.flush(self._root(leg), leg.sid)
+            return
+        params = self.params(leg, status)
+        params.update(
+            {
+                "Timestamp": format_datetime(self.clock.wall()),
+                "CallbackSource": "call-progress-events",
+                "SequenceNumber": str(sequence),
+            }
+        )
+        if event == "completed":
+            duration = leg.duration or 0
+            params["CallDuration"] = str(duration)
+            params["Duration"] = str(billed_minutes(duration))
+            if leg.sip_response_code is not None:
+                params["SipResponseCode"] = str(leg.sip_response_code)
+        exchange = self.sender.build(
+            "status", leg.status_callback, leg.status_callback_method, params
+        )
+        leg.exchanges.append(exchange)
+        self.dispatcher.submit(self._root(leg), leg.sid, exchange, final=event == "completed")
+
+    def _root(self, leg: Leg) -> str:
+        return leg.parent_sid or leg.sid
+
+    def _error(self, leg: Leg, code: int, message: str) -> None:
+        entry = {"call_sid": leg.sid, "code": code, "message": message, "at": self.clock.now()}
+        leg.errors.append(entry)
+        self.notifications.append(entry)
+
+    async def _request(
+        self, leg: Leg, kind: str, url: str, method: str, params: Mapping[str, str]
+    ) -> str | None:
+        """POST (or GET) a signed webhook and return its body; None after an error."""
+        exchange = self.sender.build(kind, url, method, dict(params))
+        leg.exchanges.append(exchange)
+        try:
+            response = await self.sender.send(exchange, f"{leg.sid}-{kind}-{len(leg.exchanges)}")
+        except WebhookError as err:
+            self._error(leg, err.code, str(err))
+            return None
+        return response.body
+
+    async def _fetch_and_run(
+        self,
+        leg: Leg,
+        url: str,
+        method: str,
+        kind: str,
+        extra: Mapping[str, str] | None = None,
+    ) -> None:
+        url = urljoin(leg.document_url or "", url)
+        params = self.params(leg)
+        params.update(extra or {})
+        body = await self._request(leg, kind, url, method, params)
+        if leg.ended:
+            return  # e.g. the caller hung up while the application was answering
+        if body is None:
+            await self._end(leg, "completed" if leg.answered_at is not None else "failed")
+            return
+        await self._load_and_run(leg, body, url)
+
+    async def _load_and_run(self, leg: Leg, body: str, url: str | None) -> None:
+        try:
+            document = parse(body)
+        except TwimlError as err:
+            self._error(leg, 12100, f"Document parse failure: {err}")
+            await self._end(leg, "completed" if leg.answered_at is not None else "failed")
+            return
+        leg.program = document.verbs
+        leg.pc = 0
+        leg.document_url = url
+        await self._run(leg)
+
+    async def _run(self, leg: Leg) -> None:
+        """Run verbs until one of them has to wait on the clock."""
+        while not leg.ended and leg.pc < len(leg.program):
+            verb = leg.program[leg.pc]
+            leg.pc += 1
+            match verb:
+                case Say() | Play():
+                    self._after(leg, verb.seconds(), lambda: self._run(leg))
+                    return
+                case Pause():
+                    self._after(leg, verb.length, lambda: self._run(leg))
+                    return
+                case Hangup() | Reject():
+                    await self._end(leg, "completed")
+                    return
+                case Redirect():
+                    await self._fetch_and_run(leg, verb.url, verb.method, "redirect")
+                    return
+                case Gather():
+                    self._gather(leg, verb)
+                    return
+                case Dial():
+                    if leg.whisper:
+                        self._error(leg, 12100, "<Dial> is not allowed in a whisper")
+                        await self._end(leg, "completed")
+                        return
+                    await self._start_dial(leg, verb)
+                    return
+        if leg.ended:
+            return
+        if leg.whisper:
+            await self._bridge(leg)
+        else:
+            await self._end(leg, "completed")
+
+    def _gather(self, leg: Leg, verb: Gather) -> None:
+        prompt = sum(p.seconds() if isinstance(p, Say | Play) else p.length for p in verb.prompts)
+        digits = leg.phone.digits
+        if verb.num_digits:
+            digits = digits[: verb.num_digits]
+        elif verb.finish_on_key and verb.finish_on_key in digits:
+            digits = digits.split(verb.finish_on_key)[0]
+        if not digits:
+            # No input: Twilio falls through to the next verb after the timeout.
+            self._after(leg, prompt + verb.timeout, lambda: self._run(leg))
+            return
+        action = verb.action or leg.document_url or ""
+
+        async def submit() -> None:
+            await self._fetch_and_run(
+                leg, action, verb.method, "gather", {"Digits": digits, "FinishedOnKey": ""}
+            )
+
+        self._after(leg, prompt + 0.5 * len(digits), submit)
+
+    # ---------------------------------------------------------------- <Dial>
+
+    async def _start_dial(self, parent: Leg, verb: Dial) -> None:
+        for extension in self.extensions:
+            if extension(parent, verb):
+                return  # e.g. <Conference>, handled by its own module
+        state = DialState(verb=verb)
+        parent.dial = state
+        for number in verb.numbers:
+            if not is_valid_e164(number.number):
+                self._error(parent, 13224, f"Dial: invalid phone number {number.number}")
+                continue
+            child = Leg(
+                sid=new_sid("CA"),
+                account_sid=parent.account_sid,
+                to=number.number,
+                from_=verb.caller_id or parent.from_,
+                direction="outbound-dial",
+                phone=self.scenario.phone(number.number),
+                created_at=self.clock.now(),
+                parent_sid=parent.sid,
+                status_callback=number.status_callback,
+                status_callback_method=number.status_callback_method,
+                status_callback_events=frozenset(number.status_callback_events),
+                timeout=min(max(verb.timeout, 1.0), MAX_TIMEOUT),
+                price_unit=self.scenario.rates.currency,
+            )
+            self.legs[child.sid] = child
+            state.children.append(child.sid)
+            state.whispers[child.sid] = number
+            self._record(child, "queued")
+            await self._dial_out(child)
+        if not state.children:
+            await self._dial_finished(parent, None)
+
+    async def _child_answered(self, child: Leg) -> None:
+        parent = self.legs[child.parent_sid or ""]
+        state = parent.dial
+        if state is None or state.done or state.bridged_child or parent.ended:
+            await self._end(child, "completed")
+            return
+        number: Number | None = state.whispers.get(child.sid)
+        if number is not None and number.url:
+            child.whisper = True
+            await self._fetch_and_run(child, number.url, number.method, "whisper")
+        else:
+            await self._bridge(child)
+
+    async def _bridge(self, child: Leg) -> None:
+        child.whisper = False
+        parent = self.legs[child.parent_sid or ""]
+        state = parent.dial
+        if state is None or state.done or parent.ended:
+            await self._end(child, "completed")
+            return
+        state.bridged_child = child.sid
+        state.bridged_at = self.clock.now()
+        parent.bridged_to, child.bridged_to = child.sid, parent.sid
+        self._record(child, "bridged")
+        for other in state.children:
+            if other != child.sid:
+                await self._end(self.legs[other], "canceled")
+        state.timers.append(
+            self.clock.call_later(state.verb.time_limit, lambda: self._end(child, "completed"))
+        )
+
+    async def _stop_dial(self, parent: Leg) -> None:
+        """End a running <Dial> without requesting its action (REST redirect)."""
+        state = parent.dial
+        if state is None:
+            return
+        state.done = True
+        for timer in state.timers:
+            timer.cancel()
+        parent.dial = None
+        for sid in state.children:
+            child = self.legs[sid]
+            await self._end(child, "completed" if child.answered_at is not None else "canceled")
+
+    async def _dial_finished(self, parent: Leg, child: Leg | None) -> None:
+        state = parent.dial
+        if state is None or state.done:
+            return
+        state.done = True
+        for timer in state.timers:
+            timer.cancel()
+        for sid in state.children:
+            other = self.legs[sid]
+            if not other.ended:
+                await self._end(other, "canceled")
+        parent.dial = None
+        parent.bridged_to = None
+        bridged = child is not None and state.bridged_child == child.sid
+        if child is None:
+            dial_status, duration = "failed", 0
+        else:
+            dial_status = "completed" if child.answered_at is not None else child.status
+            duration = child.duration or 0
+        extra = {"DialCallStatus": dial_status, "DialBridged": "true" if bridged else "false"}
+        if child is not None:
+            extra["DialCallSid"] = child.sid
+            extra["DialCallDuration"] = str(duration)
+        verb = state.verb
+        if verb.action:
+            if parent.ended:
+                # The caller hung up: the action is still requested; its TwiML is ignored.
+                params = self.params(parent)
+                params.update(extra)
+                await self._request(
+                    parent,
+                    "action",
+                    urljoin(parent.document_url or "", verb.action),
+                    verb.method,
+                    params,
+                )
+            else:
+                await self._fetch_and_run(parent, verb.action, verb.method, "action", extra)
+        elif not parent.ended:
+            await self._run(parent)
+
+    # ---------------------------------------------------------------- the end of a leg
+
+    async def _end(self, leg: Leg, status: str, sip: int | None = None) -> None:
+        if leg.ended:
+            return
+        leg.cancel_timers()
+        leg.status = status
+        leg.ended_at = self.clock.now()
+        leg.sip_response_code = sip if sip is not None else SIP_CODES.get(status)
+        leg.whisper = False
+        duration = leg.duration or 0
+        leg.price = self.price(leg, duration)
+        self._progress(leg, "completed")
+        if leg.dial is not None:
+            # The parent hung up: the dialed legs end with it.
+            for sid in list(leg.dial.children):
+                child = self.legs[sid]
+                await self._end(child, "completed" if child.answered_at is not None else "canceled")
+        if leg.parent_sid:
+            parent = self.legs.get(leg.parent_sid)
+            if parent is not None and parent.dial is not None and not parent.dial.done:
+                state = parent.dial
+                if state.bridged_child == leg.sid or all(
+                    self.legs[sid].ended for sid in state.children
+                ):
+                    await self._dial_finished(parent, leg)
+
+    def price(self, leg: Leg, duration: int) -> Decimal:
+        if leg.answered_at is None:
+            return Decimal(0)
+        return leg_price(duration, leg.to, self.scenario.rates)
