@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 TimerCallback = Callable[[], Awaitable[None]]
 
-EPOCH = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
+def _wall_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 class Timer:
@@ -35,8 +36,10 @@ class Timer:
 class VirtualClock:
     """Simulated seconds since `epoch`, advanced only by `advance` (or `run_realtime`)."""
 
-    def __init__(self, epoch: datetime = EPOCH) -> None:
-        self.epoch = epoch
+    def __init__(self, epoch: datetime | None = None) -> None:
+        # Simulated time starts at the real time, so timestamps read naturally beside the
+        # client's own clock; only its pace differs.
+        self.epoch = epoch or _wall_now()
         self._now = 0.0
         self._heap: list[tuple[float, int, Timer]] = []
         self._seq = itertools.count()
