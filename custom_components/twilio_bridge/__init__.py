@@ -1,0 +1,191 @@
+"""twilio_bridge: anonymous two-party calls through one Twilio number (a "V-call").
+
+This module holds the YAML schema and the setup wiring only; calls live in manager.py,
+Twilio's protocol in core/.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import voluptuous as vol
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.discovery import async_load_platform
+from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.typing import ConfigType
+
+from .const import (
+    CONF_ACCOUNT_SID,
+    CONF_ALLOWED_PREFIXES,
+    CONF_API_BASE_URL,
+    CONF_AUTH_TOKEN,
+    CONF_BLOCKED_PREFIXES,
+    CONF_CALL_LOG_SIZE,
+    CONF_COUNTRY_CODE,
+    CONF_EDGE,
+    CONF_GREETING,
+    CONF_LANGUAGE,
+    CONF_MASK_NUMBERS,
+    CONF_MAX_CONCURRENT_CALLS,
+    CONF_MODE,
+    CONF_MONTHLY_BUDGET,
+    CONF_PHONE_NUMBER,
+    CONF_RATES,
+    CONF_RING_TIMEOUT,
+    CONF_TIME_LIMIT,
+    CONF_WARN_BEFORE,
+    CONF_WEBHOOK_BASE_URL,
+    DEFAULT_CALL_LOG_SIZE,
+    DEFAULT_COUNTRY_CODE,
+    DEFAULT_LANGUAGE,
+    DEFAULT_MAX_CONCURRENT_CALLS,
+    DEFAULT_RING_TIMEOUT,
+    DEFAULT_TIME_LIMIT,
+    DEFAULT_WARN_BEFORE,
+    DOMAIN,
+    MODE_BRIDGE,
+    MODE_CONFERENCE,
+)
+from .core.numbers import InvalidNumberError, parse_number
+from .core.twilio_api import TwilioApi
+from .data import DATA_KEY, BridgeConfig, TwilioBridgeData
+from .manager import CallManager
+from .services import async_register_services
+from .store import CallLogStore
+from .views import VIEWS
+
+_LOGGER = logging.getLogger(__name__)
+
+PLATFORMS = (Platform.SENSOR, Platform.BINARY_SENSOR)
+
+RATE_VALUE = vol.All(vol.Coerce(float), vol.Range(min=0))
+RATES_SCHEMA = vol.Schema(
+    {
+        vol.Optional("currency", default="JPY"): vol.All(cv.string, vol.Length(min=3, max=3)),
+        vol.Optional("mobile", default=16.2): RATE_VALUE,
+        vol.Optional("landline", default=5.4): RATE_VALUE,
+        vol.Optional("ip_phone", default=5.4): RATE_VALUE,
+        vol.Optional("toll_free", default=0.0): RATE_VALUE,
+        vol.Optional("conference_participant", default=0.3): RATE_VALUE,
+    }
+)
+
+
+def _not_both_api_base_url_and_edge(conf: dict[str, object]) -> dict[str, object]:
+    if conf.get(CONF_API_BASE_URL) and conf.get(CONF_EDGE):
+        raise vol.Invalid(f"{CONF_EDGE} cannot be combined with {CONF_API_BASE_URL}")
+    return conf
+
+
+def _prefix(value: object) -> str:
+    text = cv.string(value).replace(" ", "").replace("-", "")
+    if not text.lstrip("+").isdigit():
+        raise vol.Invalid(f"{value!r} is not a phone number prefix")
+    return text if text.startswith("+") else f"+{text}"
+
+
+CONFIG_SCHEMA = vol.Schema(
+    {
+        DOMAIN: vol.All(
+            vol.Schema(
+                {
+                    vol.Required(CONF_ACCOUNT_SID): vol.All(cv.string, vol.Match(r"^AC\w{32}$")),
+                    vol.Required(CONF_AUTH_TOKEN): cv.string,
+                    vol.Required(CONF_PHONE_NUMBER): cv.string,
+                    vol.Optional(CONF_WEBHOOK_BASE_URL): cv.url,
+                    vol.Optional(CONF_API_BASE_URL): cv.url,
+                    vol.Optional(CONF_EDGE): cv.string,
+                    vol.Optional(CONF_MODE, default=MODE_BRIDGE): vol.In(
+                        [MODE_BRIDGE, MODE_CONFERENCE]
+                    ),
+                    vol.Optional(CONF_RING_TIMEOUT, default=DEFAULT_RING_TIMEOUT): vol.All(
+                        vol.Coerce(int), vol.Range(min=5, max=600)
+                    ),
+                    vol.Optional(CONF_TIME_LIMIT, default=DEFAULT_TIME_LIMIT): vol.All(
+                        vol.Coerce(int), vol.Range(min=10, max=14400)
+                    ),
+                    vol.Optional(CONF_WARN_BEFORE, default=DEFAULT_WARN_BEFORE): vol.All(
+                        vol.Coerce(int), vol.Range(min=5, max=3600)
+                    ),
+                    vol.Optional(CONF_GREETING): cv.string,
+                    vol.Optional(CONF_LANGUAGE, default=DEFAULT_LANGUAGE): cv.string,
+                    vol.Optional(CONF_COUNTRY_CODE, default=DEFAULT_COUNTRY_CODE): vol.All(
+                        vol.Coerce(str), vol.Match(r"^\+?\d{1,3}$")
+                    ),
+                    vol.Optional(CONF_ALLOWED_PREFIXES, default=["+81"]): vol.All(
+                        cv.ensure_list, [_prefix]
+                    ),
+                    vol.Optional(CONF_BLOCKED_PREFIXES, default=[]): vol.All(
+                        cv.ensure_list, [_prefix]
+                    ),
+                    vol.Optional(
+                        CONF_MAX_CONCURRENT_CALLS, default=DEFAULT_MAX_CONCURRENT_CALLS
+                    ): vol.All(vol.Coerce(int), vol.Range(min=1, max=1000)),
+                    vol.Optional(CONF_MONTHLY_BUDGET): vol.All(vol.Coerce(float), vol.Range(min=0)),
+                    vol.Optional(CONF_MASK_NUMBERS, default=True): cv.boolean,
+                    vol.Optional(CONF_CALL_LOG_SIZE, default=DEFAULT_CALL_LOG_SIZE): vol.All(
+                        vol.Coerce(int), vol.Range(min=1, max=100000)
+                    ),
+                    vol.Optional(CONF_RATES, default={}): RATES_SCHEMA,
+                }
+            ),
+            _not_both_api_base_url_and_edge,
+        )
+    },
+    extra=vol.ALLOW_EXTRA,
+)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up twilio_bridge from configuration.yaml."""
+    async_register_services(hass)
+    if DOMAIN not in config:
+        return True
+    conf = config[DOMAIN]
+    try:
+        phone_number = parse_number(conf[CONF_PHONE_NUMBER], conf[CONF_COUNTRY_CODE])
+    except InvalidNumberError:
+        _LOGGER.error(
+            "%s is not a valid Twilio number: use E.164 (+815012345678) or 050-1234-5678",
+            CONF_PHONE_NUMBER,
+        )
+        return False
+    base_url = conf.get(CONF_WEBHOOK_BASE_URL)
+    if base_url is None:
+        try:
+            base_url = get_url(hass, allow_internal=False, prefer_external=True)
+        except NoURLAvailableError:
+            _LOGGER.error(
+                "Twilio must reach Home Assistant from the internet, but there is no "
+                "external URL: set %s, or set an external URL under Settings > System > "
+                "Network (or use Home Assistant Cloud)",
+                CONF_WEBHOOK_BASE_URL,
+            )
+            return False
+    bridge_config = BridgeConfig.from_yaml(conf, phone_number, base_url)
+    api = TwilioApi(
+        bridge_config.account_sid,
+        bridge_config.auth_token,
+        async_get_clientsession(hass),
+        api_base_url=bridge_config.api_base_url,
+        edge=bridge_config.edge,
+    )
+    manager = CallManager(hass, bridge_config, api, CallLogStore(hass))
+    hass.data[DATA_KEY] = TwilioBridgeData(config=bridge_config, manager=manager)
+    await manager.async_start()
+
+    async def _stop(_event: Event) -> None:
+        manager.async_stop()
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop)
+    for view in VIEWS:
+        hass.http.register_view(view())
+    for platform in PLATFORMS:
+        hass.async_create_task(
+            async_load_platform(hass, platform, DOMAIN, {}, config),
+            f"twilio_bridge load {platform}",
+        )
+    return True

@@ -1,0 +1,365 @@
+"""The call record and the state machine that builds it from Twilio's callbacks.
+
+Twilio's callbacks arrive out of order and more than once. Every update here is therefore
+idempotent: a leg's status only moves forward (ordered by SequenceNumber), a terminal
+status sticks, and the record is finished only when both legs are known to be over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Literal
+
+from .numbers import RateClass
+from .pricing import RateTable, leg_cost
+
+type LegName = Literal["a", "b"]
+LEGS: tuple[LegName, LegName] = ("a", "b")
+
+TERMINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+# Rank of each status within a leg's life, for callbacks without a usable SequenceNumber.
+_RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3}
+SIP_DECLINE = 603
+
+
+class Outcome(StrEnum):
+    """How a call ended."""
+
+    COMPLETED = "completed"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    REJECTED = "rejected"
+
+
+_OUTCOME_OF_STATUS = {
+    "completed": Outcome.COMPLETED,
+    "busy": Outcome.BUSY,
+    "no-answer": Outcome.NO_ANSWER,
+    "failed": Outcome.FAILED,
+    "canceled": Outcome.CANCELED,
+}
+
+
+def outcome_of(status: str, sip_code: int | None = None) -> Outcome:
+    """Map a terminal Twilio status to an outcome; SIP 603 (Decline) means rejected."""
+    if status == "no-answer" and sip_code == SIP_DECLINE:
+        return Outcome.REJECTED
+    return _OUTCOME_OF_STATUS.get(status, Outcome.FAILED)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+@dataclass
+class Leg:
+    """What is known of one leg (A: Twilio → party A; B: the <Dial> child → party B)."""
+
+    sid: str | None = None
+    status: str | None = None
+    sequence: int = -1
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration: int | None = None  # CallDuration: seconds billed for this leg
+    sip_code: int | None = None
+    price: Decimal | None = None  # Twilio's price once reported (positive)
+
+    @property
+    def ended(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sid": self.sid,
+            "status": self.status,
+            "sequence": self.sequence,
+            "answered_at": _iso(self.answered_at),
+            "ended_at": _iso(self.ended_at),
+            "duration": self.duration,
+            "sip_code": self.sip_code,
+            "price": None if self.price is None else str(self.price),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Leg:
+        price = data.get("price")
+        return cls(
+            sid=data.get("sid"),
+            status=data.get("status"),
+            sequence=int(data.get("sequence", -1)),
+            answered_at=_parse(data.get("answered_at")),
+            ended_at=_parse(data.get("ended_at")),
+            duration=data.get("duration"),
+            sip_code=data.get("sip_code"),
+            price=None if price is None else Decimal(str(price)),
+        )
+
+
+@dataclass
+class DialResult:
+    """What the <Dial action> reported about leg B."""
+
+    status: str
+    bridged: bool
+    duration: int
+
+
+@dataclass
+class Change:
+    """Something that happened to a record, for events and entities."""
+
+    kind: Literal["progress", "connected", "ended"]
+    leg: LegName | None = None
+    status: str | None = None
+
+
+@dataclass
+class CallRecord:
+    """One `connect`: both legs, the talk time, the outcome and the cost."""
+
+    call_id: str
+    mode: str
+    party_a: str
+    party_b: str
+    class_a: RateClass
+    class_b: RateClass
+    created_at: datetime
+    currency: str
+    label: str | None = None
+    time_limit: int | None = None
+    greeting: str | None = None
+    legs: dict[LegName, Leg] = field(default_factory=lambda: {"a": Leg(), "b": Leg()})
+    connected_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration: int | None = None  # talk seconds
+    outcome: Outcome | None = None
+    failed_party: LegName | None = None
+    cost: Decimal | None = None
+    cost_final: bool = False  # True once Twilio's prices replaced the estimate
+    dial: DialResult | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.outcome is None
+
+    def leg_of(self, call_sid: str) -> LegName | None:
+        for name in LEGS:
+            if self.legs[name].sid == call_sid:
+                return name
+        return None
+
+    # ------------------------------------------------------------------ updates
+
+    def apply_status(
+        self,
+        leg_name: LegName,
+        *,
+        call_sid: str,
+        status: str,
+        sequence: int | None,
+        at: datetime,
+        call_duration: int | None = None,
+        sip_code: int | None = None,
+    ) -> list[Change]:
+        """Apply one status callback; stale and repeated ones change nothing."""
+        if not self.active:
+            return []
+        leg = self.legs[leg_name]
+        if leg.sid is None:
+            leg.sid = call_sid
+        elif leg.sid != call_sid:
+            return []
+        if leg.ended:
+            return []  # terminal states stick
+        terminal = status in TERMINAL_STATUSES
+        if not terminal and not self._is_newer(leg, status, sequence):
+            return []
+        changes = [Change("progress", leg_name, status)]
+        leg.status = status
+        if sequence is not None:
+            leg.sequence = max(leg.sequence, sequence)
+        if status == "in-progress" and leg.answered_at is None:
+            leg.answered_at = at
+            if leg_name == "b" and self.connected_at is None:
+                self.connected_at = at
+                changes.append(Change("connected"))
+        if terminal:
+            leg.ended_at = at
+            leg.sip_code = sip_code
+            if call_duration is not None:
+                leg.duration = call_duration
+            if leg_name == "b" and call_duration and self.connected_at is None:
+                # The "answered" callback was lost; a billed B leg did connect.
+                self.connected_at = at
+        changes.extend(self._finish_if_over(at))
+        return changes
+
+    @staticmethod
+    def _is_newer(leg: Leg, status: str, sequence: int | None) -> bool:
+        if sequence is not None and leg.sequence >= 0:
+            return sequence > leg.sequence
+        return _RANK.get(status, 0) > _RANK.get(leg.status or "", -1)
+
+    def apply_dial_result(
+        self, *, status: str, bridged: bool, duration: int, dial_call_sid: str | None, at: datetime
+    ) -> list[Change]:
+        """Apply the <Dial action> (leg A's view of leg B); repeats change nothing."""
+        if not self.active or self.dial is not None:
+            return []
+        self.dial = DialResult(status=status, bridged=bridged, duration=duration)
+        leg_b = self.legs["b"]
+        if leg_b.sid is None and dial_call_sid:
+            leg_b.sid = dial_call_sid
+        changes: list[Change] = []
+        if bridged and self.connected_at is None:
+            self.connected_at = at
+            changes.append(Change("connected"))
+        changes.extend(self._finish_if_over(at))
+        return changes
+
+    def mark_answered(self, leg_name: LegName, call_sid: str, at: datetime) -> list[Change]:
+        """The answer webhook proves leg A is in progress, whatever callbacks say."""
+        return self.apply_status(
+            leg_name, call_sid=call_sid, status="in-progress", sequence=None, at=at
+        )
+
+    # ------------------------------------------------------------------ the end
+
+    def _b_over(self) -> bool:
+        leg_b = self.legs["b"]
+        return leg_b.ended or self.dial is not None or leg_b.sid is None
+
+    def _finish_if_over(self, at: datetime) -> list[Change]:
+        leg_a = self.legs["a"]
+        if not leg_a.ended:
+            return []
+        if self.legs["b"].sid is not None and not (self.legs["b"].ended or self.dial):
+            return []  # leg B still running: its completion will finish the record
+        self._finish(at)
+        return [Change("ended")]
+
+    def _finish(self, at: datetime) -> None:
+        leg_a, leg_b = self.legs["a"], self.legs["b"]
+        self.ended_at = max(filter(None, (leg_a.ended_at, leg_b.ended_at, at)))
+        talked = self.dial.bridged if self.dial else (leg_b.duration or 0) > 0
+        if leg_a.status != "completed" and leg_a.answered_at is None:
+            self.outcome = outcome_of(leg_a.status or "failed", leg_a.sip_code)
+            self.failed_party = "a"
+        elif talked:
+            self.outcome = Outcome.COMPLETED
+        elif self.dial is not None:
+            self.outcome = self._b_outcome(self.dial.status)
+            self.failed_party = "b"
+        elif leg_b.ended:
+            self.outcome = self._b_outcome(leg_b.status or "failed")
+            self.failed_party = "b"
+        else:
+            # A hung up before B was dialed or answered.
+            self.outcome = Outcome.CANCELED
+            self.failed_party = "a"
+        self.duration = self._talk_seconds() if self.outcome is Outcome.COMPLETED else 0
+        if not self.connected_at and self.outcome is Outcome.COMPLETED:
+            self.connected_at = leg_b.answered_at or self.ended_at
+
+    def _b_outcome(self, status: str) -> Outcome:
+        if status in {"completed", "answered"}:
+            return Outcome.NO_ANSWER  # answered but never bridged (e.g. hung up at once)
+        return outcome_of(status, self.legs["b"].sip_code)
+
+    def _talk_seconds(self) -> int:
+        if self.dial is not None and self.dial.bridged:
+            return self.dial.duration
+        return self.legs["b"].duration or 0
+
+    def estimate_cost(self, rates: RateTable) -> Decimal:
+        """Per started minute per leg, from the rate table; Twilio's price replaces it."""
+        total = Decimal(0)
+        for leg, rate_class in ((self.legs["a"], self.class_a), (self.legs["b"], self.class_b)):
+            if leg.sid is None:
+                continue
+            # A leg whose final callback is missing billed at least the talk time.
+            seconds = leg.duration if leg.duration is not None else self.duration or 0
+            total += leg_cost(seconds, rate_class, rates)
+        return total
+
+    def apply_prices(self, prices: dict[LegName, Decimal | None]) -> bool:
+        """Take Twilio's reported prices; True once every billed leg has one."""
+        for name, price in prices.items():
+            if price is not None:
+                self.legs[name].price = abs(price)
+        billed = [self.legs[n] for n in LEGS if self.legs[n].sid is not None]
+        if billed and all(leg.price is not None for leg in billed):
+            self.cost = sum((leg.price or Decimal(0) for leg in billed), Decimal(0))
+            self.cost_final = True
+        return self.cost_final
+
+    # ------------------------------------------------------------------ storage
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "call_id": self.call_id,
+            "mode": self.mode,
+            "party_a": self.party_a,
+            "party_b": self.party_b,
+            "class_a": str(self.class_a),
+            "class_b": str(self.class_b),
+            "created_at": _iso(self.created_at),
+            "currency": self.currency,
+            "label": self.label,
+            "time_limit": self.time_limit,
+            "greeting": self.greeting,
+            "legs": {name: self.legs[name].to_dict() for name in LEGS},
+            "connected_at": _iso(self.connected_at),
+            "ended_at": _iso(self.ended_at),
+            "duration": self.duration,
+            "outcome": None if self.outcome is None else str(self.outcome),
+            "failed_party": self.failed_party,
+            "cost": None if self.cost is None else str(self.cost),
+            "cost_final": self.cost_final,
+            "dial": None
+            if self.dial is None
+            else {
+                "status": self.dial.status,
+                "bridged": self.dial.bridged,
+                "duration": self.dial.duration,
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CallRecord:
+        dial = data.get("dial")
+        legs = data.get("legs") or {}
+        created = _parse(data.get("created_at"))
+        if created is None:
+            raise ValueError("record without created_at")
+        return cls(
+            call_id=str(data["call_id"]),
+            mode=str(data.get("mode", "bridge")),
+            party_a=str(data["party_a"]),
+            party_b=str(data["party_b"]),
+            class_a=RateClass(data.get("class_a", "mobile")),
+            class_b=RateClass(data.get("class_b", "mobile")),
+            created_at=created,
+            currency=str(data.get("currency", "JPY")),
+            label=data.get("label"),
+            time_limit=data.get("time_limit"),
+            greeting=data.get("greeting"),
+            legs={name: Leg.from_dict(legs.get(name) or {}) for name in LEGS},
+            connected_at=_parse(data.get("connected_at")),
+            ended_at=_parse(data.get("ended_at")),
+            duration=data.get("duration"),
+            outcome=None if data.get("outcome") is None else Outcome(data["outcome"]),
+            failed_party=data.get("failed_party"),
+            cost=None if data.get("cost") is None else Decimal(str(data["cost"])),
+            cost_final=bool(data.get("cost_final", False)),
+            dial=None if not dial else DialResult(**dial),
+        )

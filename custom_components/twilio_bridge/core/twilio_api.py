@@ -1,0 +1,136 @@
+"""Twilio's REST API through the official SDK's async client, on a session we are given.
+
+The SDK's async HTTP client normally opens its own aiohttp session; we hand it the
+application's shared session instead (and never close it), point the `api` domain at a
+simulator when asked, and bound every request with a timeout the SDK does not apply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import aiohttp
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
+
+REQUEST_TIMEOUT = 20.0
+
+
+class TwilioApiError(Exception):
+    """A Twilio request failed; `code` is Twilio's error code when it sent one."""
+
+    def __init__(self, message: str, *, code: int | None = None, status: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """The parts of a Call resource the integration uses."""
+
+    sid: str
+    status: str
+    duration: int | None
+    price: Decimal | None  # positive; Twilio reports charges as negative strings
+    price_unit: str | None
+    parent_call_sid: str | None
+
+
+def _call_info(call: Any) -> CallInfo:
+    duration = getattr(call, "duration", None)
+    price_raw = getattr(call, "price", None)
+    try:
+        price = None if price_raw in (None, "") else abs(Decimal(str(price_raw)))
+    except InvalidOperation:
+        price = None
+    return CallInfo(
+        sid=str(call.sid),
+        status=str(call.status),
+        duration=int(duration) if duration not in (None, "") else None,
+        price=price,
+        price_unit=getattr(call, "price_unit", None),
+        parent_call_sid=getattr(call, "parent_call_sid", None),
+    )
+
+
+@dataclass(frozen=True)
+class NewCall:
+    """What Calls.create needs for one leg."""
+
+    to: str
+    from_: str
+    url: str
+    status_callback: str
+    status_callback_events: tuple[str, ...]
+    timeout: int
+    time_limit: int
+
+
+class TwilioApi:
+    """The few REST operations twilio_bridge needs."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        session: aiohttp.ClientSession,
+        *,
+        api_base_url: str | None = None,
+        edge: str | None = None,
+    ) -> None:
+        http = AsyncTwilioHttpClient(pool_connections=False)
+        http.session = session  # shared session: the SDK must never close it
+        self._client = Client(account_sid, auth_token, http_client=http)
+        # Set edge and region ourselves: the SDK falls back to TWILIO_EDGE/TWILIO_REGION from
+        # the environment, and any edge or region mangles a simulator URL.
+        self._client.edge = None if api_base_url else edge
+        self._client.region = "jp1" if edge == "tokyo" and not api_base_url else None
+        if api_base_url:
+            self._client.api.base_url = api_base_url.rstrip("/")
+
+    async def _run(self, operation: str, call: Any) -> Any:
+        try:
+            async with asyncio.timeout(REQUEST_TIMEOUT):
+                return await call
+        except TwilioRestException as err:
+            raise TwilioApiError(
+                f"{operation} failed: {err.msg}", code=err.code, status=err.status
+            ) from err
+        except TimeoutError as err:
+            raise TwilioApiError(f"{operation} timed out") from err
+        except (TwilioException, aiohttp.ClientError, OSError) as err:
+            raise TwilioApiError(f"{operation} failed: {type(err).__name__}") from err
+
+    async def create_call(self, call: NewCall) -> CallInfo:
+        """Place one call. Never retried: a retry can place two paid calls."""
+        created = await self._run(
+            "Calls.create",
+            self._client.calls.create_async(
+                to=call.to,
+                from_=call.from_,
+                url=call.url,
+                method="POST",
+                status_callback=call.status_callback,
+                status_callback_event=list(call.status_callback_events),
+                status_callback_method="POST",
+                timeout=call.timeout,
+                time_limit=call.time_limit,
+            ),
+        )
+        return _call_info(created)
+
+    async def fetch_call(self, sid: str) -> CallInfo:
+        return _call_info(await self._run("Calls.fetch", self._client.calls(sid).fetch_async()))
+
+    async def hangup(self, sid: str, *, ringing: bool = False) -> CallInfo:
+        """End a call: `canceled` while it rings, `completed` once it is in progress."""
+        status = "canceled" if ringing else "completed"
+        updated = await self._run(
+            "Calls.update", self._client.calls(sid).update_async(status=status)
+        )
+        return _call_info(updated)

@@ -1,0 +1,101 @@
+"""Typed configuration and the runtime holder kept under a HassKey."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.util.hass_dict import HassKey
+
+from .const import (
+    CONF_ACCOUNT_SID,
+    CONF_ALLOWED_PREFIXES,
+    CONF_API_BASE_URL,
+    CONF_AUTH_TOKEN,
+    CONF_BLOCKED_PREFIXES,
+    CONF_CALL_LOG_SIZE,
+    CONF_COUNTRY_CODE,
+    CONF_EDGE,
+    CONF_GREETING,
+    CONF_LANGUAGE,
+    CONF_MASK_NUMBERS,
+    CONF_MAX_CONCURRENT_CALLS,
+    CONF_MODE,
+    CONF_MONTHLY_BUDGET,
+    CONF_RATES,
+    CONF_RING_TIMEOUT,
+    CONF_TIME_LIMIT,
+    CONF_WARN_BEFORE,
+    DOMAIN,
+)
+from .core.numbers import PhoneNumber
+from .core.pricing import RateTable
+
+if TYPE_CHECKING:
+    from .manager import CallManager
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    """The validated `twilio_bridge:` YAML block."""
+
+    account_sid: str
+    auth_token: str
+    phone_number: PhoneNumber
+    webhook_base_url: str
+    api_base_url: str | None
+    edge: str | None
+    mode: str
+    ring_timeout: int
+    time_limit: int
+    warn_before: int
+    greeting: str | None
+    language: str
+    country_code: str
+    allowed_prefixes: tuple[str, ...]
+    blocked_prefixes: tuple[str, ...]
+    max_concurrent_calls: int
+    monthly_budget: Decimal | None
+    mask_numbers: bool
+    call_log_size: int
+    rates: RateTable
+
+    @classmethod
+    def from_yaml(
+        cls, conf: dict[str, Any], phone_number: PhoneNumber, webhook_base_url: str
+    ) -> BridgeConfig:
+        budget = conf.get(CONF_MONTHLY_BUDGET)
+        return cls(
+            account_sid=conf[CONF_ACCOUNT_SID],
+            auth_token=conf[CONF_AUTH_TOKEN],
+            phone_number=phone_number,
+            webhook_base_url=webhook_base_url.rstrip("/"),
+            api_base_url=conf.get(CONF_API_BASE_URL),
+            edge=conf.get(CONF_EDGE),
+            mode=conf[CONF_MODE],
+            ring_timeout=conf[CONF_RING_TIMEOUT],
+            time_limit=conf[CONF_TIME_LIMIT],
+            warn_before=conf[CONF_WARN_BEFORE],
+            greeting=conf.get(CONF_GREETING),
+            language=conf[CONF_LANGUAGE],
+            country_code=conf[CONF_COUNTRY_CODE],
+            allowed_prefixes=tuple(conf[CONF_ALLOWED_PREFIXES]),
+            blocked_prefixes=tuple(conf[CONF_BLOCKED_PREFIXES]),
+            max_concurrent_calls=conf[CONF_MAX_CONCURRENT_CALLS],
+            monthly_budget=None if budget is None else Decimal(str(budget)),
+            mask_numbers=conf[CONF_MASK_NUMBERS],
+            call_log_size=conf[CONF_CALL_LOG_SIZE],
+            rates=RateTable.from_mapping(conf[CONF_RATES]),
+        )
+
+
+@dataclass
+class TwilioBridgeData:
+    """Everything the integration holds at runtime."""
+
+    config: BridgeConfig
+    manager: CallManager
+
+
+DATA_KEY: HassKey[TwilioBridgeData] = HassKey(DOMAIN)

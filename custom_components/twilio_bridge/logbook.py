@@ -1,0 +1,54 @@
+"""Logbook entries for twilio_bridge's events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
+from homeassistant.core import Event, HomeAssistant, callback
+
+from .const import DOMAIN, EVENT_CALL_CONNECTED, EVENT_CALL_ENDED, EVENT_CALL_STARTED
+
+NAME = "Twilio Bridge"
+
+
+def _started(event: Event) -> str:
+    data = event.data
+    return f"placed a call from {data.get('party_a')} to {data.get('party_b')}"
+
+
+def _connected(event: Event) -> str:
+    return "connected the two parties"
+
+
+def _ended(event: Event) -> str:
+    data = event.data
+    cost = data.get("cost")
+    price = "" if cost is None else f", {cost:g} {data.get('currency', '')}"
+    return f"call ended: {data.get('outcome')}, {data.get('duration') or 0} s talk{price}"
+
+
+DESCRIBERS: dict[str, Callable[[Event], str]] = {
+    EVENT_CALL_STARTED: _started,
+    EVENT_CALL_CONNECTED: _connected,
+    EVENT_CALL_ENDED: _ended,
+}
+
+
+@callback
+def async_describe_events(
+    hass: HomeAssistant,
+    async_describe_event: Callable[[str, str, Callable[[Event], dict[str, Any]]], None],
+) -> None:
+    """Describe call events in the logbook (progress events are too chatty to list)."""
+    for event_type, describe in DESCRIBERS.items():
+        async_describe_event(DOMAIN, event_type, _entry(describe))
+
+
+def _entry(describe: Callable[[Event], str]) -> Callable[[Event], dict[str, Any]]:
+    @callback
+    def entry(event: Event) -> dict[str, Any]:
+        return {LOGBOOK_ENTRY_NAME: NAME, LOGBOOK_ENTRY_MESSAGE: describe(event)}
+
+    return entry

@@ -1,0 +1,464 @@
+"""The call manager: places calls, applies Twilio's webhooks to records, keeps the log.
+
+This is the only place that turns record changes into Home Assistant events, entity
+updates and storage writes, so every path (webhook, reconciliation, service) behaves alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    EVENT_CALL_CONNECTED,
+    EVENT_CALL_ENDED,
+    EVENT_CALL_PROGRESS,
+    EVENT_CALL_STARTED,
+    LEG_A_TIME_LIMIT_MARGIN,
+    MODE_BRIDGE,
+    SIGNAL_UPDATED,
+    UNREACHABLE_MESSAGES,
+    URL_ANSWER,
+    URL_DIAL_DONE,
+    URL_STATUS,
+)
+from .core import twiml
+from .core.calls import LEGS, CallRecord, Change, LegName
+from .core.numbers import PhoneNumber, mask_number
+from .core.totals import MonthTotals, month_key
+from .core.twilio_api import CallInfo, NewCall, TwilioApi, TwilioApiError
+from .data import BridgeConfig
+from .store import CallLogStore
+
+_LOGGER = logging.getLogger(__name__)
+
+# Twilio reports a call's price some time after it ends: ask again after these delays.
+PRICE_RETRY_DELAYS = (0.0, 30.0, 120.0, 600.0, 3600.0)
+# If a finished call's last callbacks never arrive, fetch its legs from Twilio after this.
+RECONCILE_AFTER_DIAL = 30.0
+RINGING_STATUSES = frozenset({"queued", "initiated", "ringing"})
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _timestamp(params: Mapping[str, str]) -> datetime:
+    """When Twilio says the event fired; now if it did not say (or said nonsense)."""
+    raw = params.get("Timestamp")
+    if raw:
+        try:
+            return parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            pass
+    return dt_util.utcnow()
+
+
+class CallManager:
+    """Owns every call record and the month's totals."""
+
+    def __init__(
+        self, hass: HomeAssistant, config: BridgeConfig, api: TwilioApi, store: CallLogStore
+    ) -> None:
+        self.hass = hass
+        self.config = config
+        self.api = api
+        self._store = store
+        self._records: OrderedDict[str, CallRecord] = OrderedDict()
+        self._totals = MonthTotals(month_key(dt_util.now()))
+        self._timers: dict[tuple[str, str], CALLBACK_TYPE] = {}
+        self._listeners: list[Callable[[], None]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def async_start(self) -> None:
+        """Load the log and reconcile calls that were active when Home Assistant stopped."""
+        records, totals = await self._store.async_load()
+        for record in records:
+            self._records[record.call_id] = record
+        if totals is not None:
+            self._totals = totals
+        self._roll_month()
+        for record in self.active_records():
+            self.hass.async_create_task(
+                self.async_reconcile(record), f"twilio_bridge reconcile {record.call_id}"
+            )
+        for record in self._records.values():
+            if not record.active and not record.cost_final and record.legs["a"].sid:
+                self._schedule_price(record, 0)
+
+    @callback
+    def async_stop(self) -> None:
+        for cancel in self._timers.values():
+            cancel()
+        self._timers.clear()
+
+    # ------------------------------------------------------------------ queries
+
+    def record(self, call_id: str) -> CallRecord | None:
+        return self._records.get(call_id)
+
+    def active_records(self) -> list[CallRecord]:
+        return [record for record in self._records.values() if record.active]
+
+    def records(self, limit: int | None = None) -> list[CallRecord]:
+        """Newest first."""
+        newest = list(reversed(self._records.values()))
+        return newest if limit is None else newest[:limit]
+
+    def last_finished(self) -> CallRecord | None:
+        for record in reversed(self._records.values()):
+            if not record.active:
+                return record
+        return None
+
+    @property
+    def totals(self) -> MonthTotals:
+        self._roll_month()
+        return self._totals
+
+    def _roll_month(self) -> None:
+        self._totals = self._totals.rolled(month_key(dt_util.now()))
+
+    def mask(self, number: str) -> str:
+        return mask_number(number) if self.config.mask_numbers else number
+
+    def view(self, record: CallRecord) -> dict[str, Any]:
+        """A record as shown in attributes, events and service responses."""
+        return {
+            "call_id": record.call_id,
+            "mode": record.mode,
+            "label": record.label,
+            "party_a": self.mask(record.party_a),
+            "party_b": self.mask(record.party_b),
+            "started_at": record.created_at.isoformat(),
+            "connected_at": record.connected_at.isoformat() if record.connected_at else None,
+            "ended_at": record.ended_at.isoformat() if record.ended_at else None,
+            "duration": record.duration,
+            "outcome": None if record.outcome is None else str(record.outcome),
+            "failed_party": record.failed_party,
+            "billed_seconds": {name: record.legs[name].duration for name in LEGS},
+            "cost": None if record.cost is None else float(record.cost),
+            "cost_final": record.cost_final,
+            "currency": record.currency,
+            "status": self.status(record),
+        }
+
+    @staticmethod
+    def status(record: CallRecord) -> str:
+        if record.outcome is not None:
+            return "ended"
+        if record.connected_at is not None:
+            return "connected"
+        leg_a = record.legs["a"]
+        if leg_a.answered_at is not None:
+            return "dialing_b"
+        return "ringing_a" if leg_a.status == "ringing" else "queued"
+
+    # ------------------------------------------------------------------ placing calls
+
+    def _url(self, template: str, **parts: str) -> str:
+        return self.config.webhook_base_url + template.format(**parts)
+
+    async def async_connect(
+        self,
+        party_a: PhoneNumber,
+        party_b: PhoneNumber,
+        *,
+        time_limit: int,
+        greeting: str | None,
+        label: str | None,
+    ) -> CallRecord:
+        """Create the record, then place leg A. Raises TwilioApiError (nothing is kept)."""
+        call_id = secrets.token_hex(16)  # unguessable: it is part of every webhook URL
+        record = CallRecord(
+            call_id=call_id,
+            mode=MODE_BRIDGE,
+            party_a=party_a.e164,
+            party_b=party_b.e164,
+            class_a=party_a.rate_class,
+            class_b=party_b.rate_class,
+            created_at=dt_util.utcnow(),
+            currency=self.config.rates.currency,
+            label=label,
+            time_limit=time_limit,
+            greeting=greeting,
+        )
+        # The record exists before the request, so it counts against max_concurrent_calls
+        # and an early callback (Twilio may call back before the response) finds it.
+        self._records[call_id] = record
+        try:
+            info = await self.api.create_call(
+                NewCall(
+                    to=party_a.e164,
+                    from_=self.config.phone_number.e164,
+                    url=self._url(URL_ANSWER, call_id=call_id),
+                    status_callback=self._url(URL_STATUS, call_id=call_id, leg="a"),
+                    status_callback_events=twiml.LEG_STATUS_EVENTS,
+                    timeout=self.config.ring_timeout,
+                    time_limit=time_limit + self.config.ring_timeout + LEG_A_TIME_LIMIT_MARGIN,
+                )
+            )
+        except TwilioApiError:
+            del self._records[call_id]
+            raise
+        if record.legs["a"].sid is None:
+            record.legs["a"].sid = info.sid
+        self._roll_month()
+        self._totals.calls += 1
+        self._trim_log()
+        _LOGGER.info("Call %s placed: %s -> %s", call_id, party_a.masked, party_b.masked)
+        self.hass.bus.async_fire(
+            EVENT_CALL_STARTED,
+            {
+                "call_id": call_id,
+                "party_a": self.mask(record.party_a),
+                "party_b": self.mask(record.party_b),
+                "mode": record.mode,
+                "label": label,
+                "started_at": record.created_at.isoformat(),
+            },
+        )
+        self._schedule_reconcile(
+            record, float(time_limit + 2 * self.config.ring_timeout + LEG_A_TIME_LIMIT_MARGIN)
+        )
+        self._changed()
+        return record
+
+    def _trim_log(self) -> None:
+        """Keep at most call_log_size records; active calls are never dropped."""
+        excess = len(self._records) - self.config.call_log_size
+        if excess <= 0:
+            return
+        for call_id in [c for c, r in self._records.items() if not r.active][:excess]:
+            del self._records[call_id]
+
+    # ------------------------------------------------------------------ webhooks
+
+    def answer(self, record: CallRecord, params: Mapping[str, str]) -> str:
+        """TwiML for leg A once party A answers: greeting, then dial party B."""
+        changes = record.mark_answered("a", params.get("CallSid", ""), dt_util.utcnow())
+        self._apply(record, changes)
+        return twiml.bridge_answer(
+            party_b=record.party_b,
+            caller_id=self.config.phone_number.e164,
+            ring_timeout=self.config.ring_timeout,
+            time_limit=record.time_limit or self.config.time_limit,
+            dial_done_url=self._url(URL_DIAL_DONE, call_id=record.call_id),
+            leg_b_status_url=self._url(URL_STATUS, call_id=record.call_id, leg="b"),
+            greeting=record.greeting,
+            language=self.config.language,
+        )
+
+    def dial_done(self, record: CallRecord, params: Mapping[str, str]) -> str:
+        """TwiML for the <Dial action>: hang leg A up at once so it stops billing."""
+        bridged = params.get("DialBridged", "").lower() == "true"
+        changes = record.apply_dial_result(
+            status=params.get("DialCallStatus", "failed"),
+            bridged=bridged,
+            duration=_int(params.get("DialCallDuration")) or 0,
+            dial_call_sid=params.get("DialCallSid"),
+            at=dt_util.utcnow(),
+        )
+        self._apply(record, changes)
+        if record.active:
+            # Leg A's final callback should follow our <Hangup/>; if it never does, ask.
+            self._schedule_reconcile(record, RECONCILE_AFTER_DIAL)
+        message = None if bridged else self._unreachable_message()
+        return twiml.dial_done(message=message, language=self.config.language)
+
+    def _unreachable_message(self) -> str:
+        language = self.config.language.split("-")[0].lower()
+        return UNREACHABLE_MESSAGES.get(language, UNREACHABLE_MESSAGES["en"])
+
+    def leg_status(self, record: CallRecord, leg: LegName, params: Mapping[str, str]) -> None:
+        """Apply one status callback of leg A or B."""
+        status = params.get("CallStatus", "")
+        changes = record.apply_status(
+            leg,
+            call_sid=params.get("CallSid", ""),
+            status=status,
+            sequence=_int(params.get("SequenceNumber")),
+            at=_timestamp(params),
+            call_duration=_int(params.get("CallDuration")),
+            sip_code=_int(params.get("SipResponseCode")),
+        )
+        self._apply(record, changes)
+
+    def owns(self, record: CallRecord, leg: LegName, params: Mapping[str, str]) -> bool:
+        """Whether a signed request is about this record's leg (not another call's)."""
+        call_sid = params.get("CallSid", "")
+        known = record.legs[leg].sid
+        if leg == "b":
+            parent = params.get("ParentCallSid")
+            leg_a = record.legs["a"].sid
+            if parent and leg_a and parent != leg_a:
+                return False
+        return known is None or known == call_sid
+
+    # ------------------------------------------------------------------ record changes
+
+    def _apply(self, record: CallRecord, changes: list[Change]) -> None:
+        if not changes:
+            return
+        for change in changes:
+            if change.kind == "progress":
+                self.hass.bus.async_fire(
+                    EVENT_CALL_PROGRESS,
+                    {"call_id": record.call_id, "leg": change.leg, "status": change.status},
+                )
+            elif change.kind == "connected":
+                _LOGGER.debug("Call %s connected", record.call_id)
+                self.hass.bus.async_fire(
+                    EVENT_CALL_CONNECTED,
+                    {
+                        "call_id": record.call_id,
+                        "connected_at": record.connected_at.isoformat()
+                        if record.connected_at
+                        else None,
+                    },
+                )
+            else:
+                self._ended(record)
+        if record.active and any(record.legs[name].ended for name in LEGS):
+            # One leg is over; if the other's last callback is lost, Twilio will tell us.
+            self._schedule_reconcile(record, RECONCILE_AFTER_DIAL)
+        self._changed()
+
+    def _ended(self, record: CallRecord) -> None:
+        record.cost = record.estimate_cost(self.config.rates)
+        self._roll_month()
+        self._totals.talk_seconds += record.duration or 0
+        self._totals.cost += record.cost
+        self._cancel(record.call_id, "reconcile")
+        _LOGGER.info(
+            "Call %s ended: %s, %s s talk", record.call_id, record.outcome, record.duration
+        )
+        self.hass.bus.async_fire(
+            EVENT_CALL_ENDED,
+            {
+                "call_id": record.call_id,
+                "outcome": str(record.outcome),
+                "failed_party": record.failed_party,
+                "duration": record.duration,
+                "started_at": record.created_at.isoformat(),
+                "ended_at": record.ended_at.isoformat() if record.ended_at else None,
+                "cost": float(record.cost),
+                "currency": record.currency,
+                "label": record.label,
+                "mode": record.mode,
+            },
+        )
+        self._schedule_price(record, 0)
+
+    def _changed(self) -> None:
+        self._store.schedule_save(self._records.values(), self._totals)
+        async_dispatcher_send(self.hass, SIGNAL_UPDATED)
+
+    # ------------------------------------------------------------------ timers
+
+    def _cancel(self, call_id: str, kind: str) -> None:
+        cancel = self._timers.pop((call_id, kind), None)
+        if cancel is not None:
+            cancel()
+
+    def _later(self, call_id: str, kind: str, delay: float, job: Callable[[], Any]) -> None:
+        self._cancel(call_id, kind)
+
+        @callback
+        def fire(_now: datetime) -> None:
+            self._timers.pop((call_id, kind), None)
+            self.hass.async_create_task(job(), f"twilio_bridge {kind} {call_id}")
+
+        self._timers[(call_id, kind)] = async_call_later(self.hass, timedelta(seconds=delay), fire)
+
+    def _schedule_reconcile(self, record: CallRecord, delay: float) -> None:
+        self._later(record.call_id, "reconcile", delay, lambda: self.async_reconcile(record))
+
+    def _schedule_price(self, record: CallRecord, attempt: int) -> None:
+        if attempt >= len(PRICE_RETRY_DELAYS):
+            return
+        delay = PRICE_RETRY_DELAYS[attempt]
+
+        async def fetch() -> None:
+            await self._async_fetch_prices(record, attempt)
+
+        if delay == 0:
+            self.hass.async_create_task(fetch(), f"twilio_bridge price {record.call_id}")
+        else:
+            self._later(record.call_id, "price", delay, fetch)
+
+    # ------------------------------------------------------------------ Twilio's truth
+
+    async def _async_fetch_prices(self, record: CallRecord, attempt: int) -> None:
+        prices: dict[LegName, Decimal | None] = {}
+        try:
+            for name in LEGS:
+                sid = record.legs[name].sid
+                if sid is not None:
+                    prices[name] = (await self.api.fetch_call(sid)).price
+        except TwilioApiError as err:
+            _LOGGER.debug("Price of call %s not fetched yet: %s", record.call_id, err)
+        before = record.cost or Decimal(0)
+        if record.apply_prices(prices):
+            self._roll_month()
+            if month_key(dt_util.as_local(record.created_at)) == self._totals.key:
+                self._totals.cost += (record.cost or Decimal(0)) - before
+            self._changed()
+            return
+        self._schedule_price(record, attempt + 1)
+
+    async def async_reconcile(self, record: CallRecord) -> None:
+        """Fetch the legs of a still-active call from Twilio and apply what it says."""
+        if not record.active:
+            return
+        for name in LEGS:
+            sid = record.legs[name].sid
+            if sid is None:
+                continue
+            try:
+                info = await self.api.fetch_call(sid)
+            except TwilioApiError as err:
+                _LOGGER.warning("Could not reconcile call %s: %s", record.call_id, err)
+                self._schedule_reconcile(record, RECONCILE_AFTER_DIAL)
+                return
+            self._apply(record, self._from_resource(record, name, info))
+
+    @staticmethod
+    def _from_resource(record: CallRecord, leg: LegName, info: CallInfo) -> list[Change]:
+        return record.apply_status(
+            leg,
+            call_sid=info.sid,
+            status=info.status,
+            sequence=None,
+            at=dt_util.utcnow(),
+            call_duration=info.duration,
+        )
+
+    # ------------------------------------------------------------------ hang up
+
+    async def async_hangup(self, call_id: str | None) -> list[str]:
+        """End one active call, or all of them; returns the call ids asked to end."""
+        targets = self.active_records() if call_id is None else [self._records[call_id]]
+        ended = []
+        for record in targets:
+            leg_a = record.legs["a"]
+            if leg_a.sid is None or not record.active:
+                continue
+            await self.api.hangup(leg_a.sid, ringing=leg_a.status in RINGING_STATUSES)
+            ended.append(record.call_id)
+        return ended

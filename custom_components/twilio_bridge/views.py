@@ -1,0 +1,130 @@
+"""Twilio's webhooks: the answer, the leg status callbacks and the <Dial action>.
+
+Twilio cannot log in, so the views are open (`requires_auth = False`) and the lock is the
+X-Twilio-Signature, checked against the public URL Twilio was given (webhook_base_url),
+never against request.url, which is wrong behind a proxy or Nabu Casa.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
+from twilio.request_validator import RequestValidator
+
+from .const import URL_ANSWER, URL_DIAL_DONE, URL_STATUS
+from .core import twiml
+from .core.calls import LEGS, CallRecord, LegName
+from .data import DATA_KEY, TwilioBridgeData
+from .manager import CallManager
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_BODY = 16 * 1024  # Twilio's voice parameters are a few hundred bytes
+TWIML = "text/xml"
+
+
+def _twiml(document: str) -> web.Response:
+    return web.Response(text=document, content_type=TWIML)
+
+
+class TwilioWebhookView(HomeAssistantView):
+    """Common part: size limit, signature check, record lookup."""
+
+    requires_auth = False
+    name: str
+
+    async def _signed_params(
+        self, request: web.Request
+    ) -> tuple[TwilioBridgeData, dict[str, str]] | web.Response:
+        data = request.app[KEY_HASS].data[DATA_KEY]
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        if request.content_type not in ("application/x-www-form-urlencoded", ""):
+            return web.Response(status=HTTPStatus.BAD_REQUEST)
+        try:
+            body = await request.content.read(MAX_BODY + 1)
+        except (ValueError, OSError):
+            return web.Response(status=HTTPStatus.BAD_REQUEST)
+        if len(body) > MAX_BODY:
+            return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        try:
+            # Blank values are kept: Twilio signs them (ToZip= etc.).
+            params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            return web.Response(status=HTTPStatus.BAD_REQUEST)
+        url = data.config.webhook_base_url + request.path_qs
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not signature or not RequestValidator(data.config.auth_token).validate(
+            url, params, signature
+        ):
+            _LOGGER.warning("Rejected a %s webhook without a valid signature", self.name)
+            return web.Response(status=HTTPStatus.FORBIDDEN)
+        return data, params
+
+
+class AnswerView(TwilioWebhookView):
+    """Leg A answered: greet party A and dial party B."""
+
+    url = URL_ANSWER
+    name = "api:twilio_bridge:answer"
+
+    async def post(self, request: web.Request, call_id: str) -> web.Response:
+        result = await self._signed_params(request)
+        if isinstance(result, web.Response):
+            return result
+        data, params = result
+        manager = data.manager
+        record = manager.record(call_id)
+        if record is None or not record.active or not manager.owns(record, "a", params):
+            return _twiml(twiml.hangup())  # unknown or finished call: never dial anyone
+        return _twiml(manager.answer(record, params))
+
+
+class LegStatusView(TwilioWebhookView):
+    """Status callbacks of leg A (REST) and leg B (<Number statusCallback>)."""
+
+    url = URL_STATUS
+    name = "api:twilio_bridge:status"
+
+    async def post(self, request: web.Request, call_id: str, leg: str) -> web.Response:
+        result = await self._signed_params(request)
+        if isinstance(result, web.Response):
+            return result
+        data, params = result
+        if leg not in LEGS:
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        leg_name: LegName = "a" if leg == "a" else "b"
+        _apply_status(data.manager, data.manager.record(call_id), leg_name, params)
+        return web.Response(status=HTTPStatus.NO_CONTENT)
+
+
+def _apply_status(
+    manager: CallManager, record: CallRecord | None, leg: LegName, params: dict[str, str]
+) -> None:
+    if record is not None and manager.owns(record, leg, params):
+        manager.leg_status(record, leg, params)
+
+
+class DialDoneView(TwilioWebhookView):
+    """The <Dial action>: B's outcome; answer <Hangup/> so leg A stops billing."""
+
+    url = URL_DIAL_DONE
+    name = "api:twilio_bridge:dial_done"
+
+    async def post(self, request: web.Request, call_id: str) -> web.Response:
+        result = await self._signed_params(request)
+        if isinstance(result, web.Response):
+            return result
+        data, params = result
+        manager = data.manager
+        record = manager.record(call_id)
+        if record is None or not manager.owns(record, "a", params):
+            return _twiml(twiml.hangup())
+        return _twiml(manager.dial_done(record, params))
+
+
+VIEWS = (AnswerView, LegStatusView, DialDoneView)
