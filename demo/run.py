@@ -1,0 +1,223 @@
+"""scripts/demo: one V-call through a real Home Assistant and the offline Twilio simulator.
+
+Starts the simulator (fast clock) and `hass` on a throwaway copy of demo/config, places a
+call A→B with twilio_bridge.connect, waits for it to end, prints the record as Home
+Assistant stored it and as the simulator billed it, and stops both. Exit status 0 only if
+the call completed with 93 s of talk time on both sides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "simulator" / "scenarios" / "basic.yaml"
+PARTY_A, PARTY_B = "090-1111-2222", "090-3333-4444"
+EXPECTED_TALK = 93
+SPEED = 20  # simulated seconds per real second
+USER, PASSWORD = "demo", "demo-password"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def prepare_config() -> Path:
+    config = Path(tempfile.mkdtemp(prefix="twilio_bridge_demo_"))
+    shutil.copytree(ROOT / "demo" / "config", config, dirs_exist_ok=True)
+    (config / "custom_components").mkdir()
+    (config / "custom_components" / "twilio_bridge").symlink_to(
+        ROOT / "custom_components" / "twilio_bridge"
+    )
+    storage = config / ".storage"
+    storage.mkdir()
+    # Skip the onboarding wizard: this instance is driven through its API.
+    (storage / "onboarding").write_text(
+        json.dumps(
+            {
+                "version": 4,
+                "minor_version": 1,
+                "key": "onboarding",
+                "data": {"done": ["user", "core_config", "analytics", "integration"]},
+            }
+        )
+    )
+    subprocess.run(
+        [sys.executable, "-m", "homeassistant", "--script", "auth", "-c", str(config),
+         "add", USER, PASSWORD],
+        check=True,
+        capture_output=True,
+    )
+    return config
+
+
+async def wait_until_up(session: aiohttp.ClientSession, url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            async with session.get(url) as response:
+                if response.status < 500:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.25)
+    raise TimeoutError(f"{url} did not come up within {seconds:.0f} s")
+
+
+async def login(session: aiohttp.ClientSession, base: str) -> str:
+    client_id = f"{base}/"
+    async with session.post(
+        f"{base}/auth/login_flow",
+        json={"client_id": client_id, "handler": ["homeassistant", None],
+              "redirect_uri": client_id},
+    ) as response:
+        flow = await response.json()
+    async with session.post(
+        f"{base}/auth/login_flow/{flow['flow_id']}",
+        json={"client_id": client_id, "username": USER, "password": PASSWORD},
+    ) as response:
+        code = (await response.json())["result"]
+    async with session.post(
+        f"{base}/auth/token",
+        data={"grant_type": "authorization_code", "code": code, "client_id": client_id},
+    ) as response:
+        return str((await response.json())["access_token"])
+
+
+async def call_service(
+    session: aiohttp.ClientSession, base: str, token: str, service: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    async with session.post(
+        f"{base}/api/services/twilio_bridge/{service}?return_response",
+        json=data,
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:
+        body = await response.json()
+        if response.status != 200:
+            raise RuntimeError(f"{service} failed ({response.status}): {body}")
+        return dict(body["service_response"])
+
+
+async def drive(ha_url: str, sim_url: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    async with aiohttp.ClientSession() as session:
+        await wait_until_up(session, f"{sim_url}/_sim/calls", 30)
+        await wait_until_up(session, f"{ha_url}/api/", 180)
+        token = await login(session, ha_url)
+        # The integration loads just after the API answers: retry until its service exists.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                placed = await call_service(
+                    session, ha_url, token, "connect",
+                    {"party_a": PARTY_A, "party_b": PARTY_B, "label": "scripts/demo"},
+                )
+                break
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
+        print(f"connect → {placed}")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            calls = (await call_service(session, ha_url, token, "get_calls", {}))["calls"]
+            record = next(c for c in calls if c["call_id"] == placed["call_id"])
+            if record["outcome"] is not None and record["cost_final"]:
+                break
+            await asyncio.sleep(0.5)
+        async with session.get(f"{sim_url}/_sim/calls") as response:
+            legs = (await response.json())["calls"]
+        return record, legs
+
+
+def print_record(title: str, record: dict[str, Any]) -> None:
+    print(f"\n{title}")
+    for key in ("call_id", "label", "party_a", "party_b", "started_at", "connected_at",
+                "ended_at", "duration", "billed_seconds", "outcome", "failed_party", "cost",
+                "cost_final", "currency"):
+        if key in record:
+            print(f"  {key:15} {record[key]}")
+
+
+def print_legs(legs: list[dict[str, Any]]) -> None:
+    print("\nAs the simulator (Twilio) billed it:")
+    for leg in legs:
+        name = "B" if leg["parent_call_sid"] else "A"
+        print(
+            f"  leg {name} {leg['sid']}  to {leg['to']}  {leg['status']}  "
+            f"{leg['start_time']} → {leg['end_time']}  duration {leg['duration']} s  "
+            f"price {leg['price']} {leg['price_unit']}"
+        )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> int:
+    sim_port, ha_port = free_port(), free_port()
+    sim_url, ha_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{ha_port}"
+    config = prepare_config()
+    env = {
+        **os.environ,
+        "TWILIO_BRIDGE_DEMO_HA_PORT": str(ha_port),
+        "TWILIO_BRIDGE_DEMO_HA_URL": ha_url,
+        "TWILIO_BRIDGE_DEMO_SIM_URL": sim_url,
+        "PYTHONPATH": str(ROOT),
+    }
+    print(f"Simulator on {sim_url} (inspector {sim_url}/_sim/), Home Assistant on {ha_url}")
+    simulator = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", "--port", str(sim_port),
+         "--scenario", str(SCENARIO), "--speed", str(SPEED)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    )
+    hass = subprocess.Popen(
+        [sys.executable, "-m", "homeassistant", "-c", str(config), "--skip-pip"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        record, legs = asyncio.run(drive(ha_url, sim_url))
+    finally:
+        stop(hass)
+        stop(simulator)
+    stored = json.loads((config / ".storage" / "twilio_bridge.calls").read_text())
+    stored_record = next(c for c in stored["data"]["calls"] if c["call_id"] == record["call_id"])
+    print_record("As Home Assistant reported it (twilio_bridge.get_calls):", record)
+    print("\nAs Home Assistant stored it (.storage/twilio_bridge.calls):")
+    print(json.dumps(stored_record, indent=2, ensure_ascii=False))
+    print_legs(legs)
+    leg_b = next((leg for leg in legs if leg["parent_call_sid"]), None)
+    ok = (
+        record["outcome"] == "completed"
+        and record["duration"] == EXPECTED_TALK
+        and stored_record["duration"] == EXPECTED_TALK
+        and leg_b is not None
+        and leg_b["duration"] == str(EXPECTED_TALK)
+    )
+    shutil.rmtree(config, ignore_errors=True)
+    print(f"\n{'OK' if ok else 'FAILED'}: the call {'completed with' if ok else 'did not complete with'} "
+          f"{EXPECTED_TALK} s of talk time on both sides.")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
