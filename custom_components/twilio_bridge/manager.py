@@ -17,7 +17,7 @@ from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.event import async_call_later, async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -93,6 +93,7 @@ class CallManager:
         if totals is not None:
             self._totals = totals
         self._roll_month()
+        self._schedule_month_rollover()
         for record in self.active_records():
             self.hass.async_create_task(
                 self.async_reconcile(record), f"twilio_bridge reconcile {record.call_id}"
@@ -133,6 +134,20 @@ class CallManager:
 
     def _roll_month(self) -> None:
         self._totals = self._totals.rolled(month_key(dt_util.now()))
+
+    def _schedule_month_rollover(self) -> None:
+        """At local midnight on the first, month totals restart: refresh the entities."""
+        now = dt_util.now()
+        first = dt_util.start_of_local_day((now.replace(day=1) + timedelta(days=32)).replace(day=1))
+
+        @callback
+        def rolled(_now: datetime) -> None:
+            self._timers.pop(("", "month"), None)
+            self._roll_month()
+            self._changed()
+            self._schedule_month_rollover()
+
+        self._timers[("", "month")] = async_track_point_in_time(self.hass, rolled, first)
 
     def mask(self, number: str) -> str:
         return mask_number(number) if self.config.mask_numbers else number

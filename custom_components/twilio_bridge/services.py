@@ -79,7 +79,7 @@ def _destination(data: TwilioBridgeData, raw: str, field: str) -> PhoneNumber:
         number = parse_number(raw, config.country_code)
     except InvalidNumberError as err:
         key = "unsupported_number" if err.reason == "unsupported_type" else "invalid_number"
-        raise _invalid(key, field=field, number=data.manager.mask(raw)) from err
+        raise _invalid(key, field=field, number=data.manager.mask(err.number)) from err
     masked = data.manager.mask(number.e164)
     if config.allowed_prefixes and not matches_prefix(number.e164, config.allowed_prefixes):
         raise _invalid("destination_not_allowed", field=field, number=masked)
@@ -102,7 +102,8 @@ async def _connect(call: ServiceCall) -> ServiceResponse:
         raise _invalid("too_many_calls", limit=str(config.max_concurrent_calls))
     budget = config.monthly_budget
     if budget is not None and manager.totals.cost >= budget:
-        raise _invalid("budget_reached", budget=f"{budget} {config.rates.currency}")
+        amount = format(budget.normalize(), "f")
+        raise _invalid("budget_reached", budget=f"{amount} {config.rates.currency}")
     time_limit = min(call.data.get(ATTR_TIME_LIMIT, config.time_limit), config.time_limit)
     try:
         record = await manager.async_connect(

@@ -75,21 +75,21 @@ def test_unknown_country_code_is_a_config_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "number_type"),
+    ("raw", "number_type", "e164"),
     [
-        ("0570-123-456", "uan"),
-        ("0990-123-456", "premium_rate"),
-        ("020-1234-5678", "pager"),
-        ("020-4123-4567", "pager"),
+        ("0570-123-456", "uan", "+81570123456"),
+        ("0990-123-456", "premium_rate", "+81990123456"),
+        ("020-1234-5678", "pager", "+812012345678"),
+        ("020-4123-4567", "pager", "+812041234567"),
     ],
 )
-def test_refused_types(raw: str, number_type: str) -> None:
+def test_refused_types(raw: str, number_type: str, e164: str) -> None:
     """Valid numbers of a non-person or premium type are refused as unsupported_type."""
     with pytest.raises(InvalidNumberError) as info:
         parse_number(raw)
     assert info.value.reason == "unsupported_type"
     assert info.value.number_type == number_type
-    assert info.value.number == raw
+    assert info.value.number == e164  # parsed, so messages can show it in one format
 
 
 @pytest.mark.parametrize("raw", ["0180-99-1234", "0170-99-1234", "0600-123-4567"])
@@ -130,7 +130,7 @@ def test_error_message_is_masked() -> None:
         parse_number("0990-123-456")
     assert "123" not in str(info.value)
     assert str(info.value).startswith("unsupported_type (premium_rate): ")
-    assert info.value.number == "0990-123-456"
+    assert info.value.number == "+81990123456"
 
 
 def test_phone_number_masked_property() -> None:

@@ -62,7 +62,7 @@ class InvalidNumberError(ValueError):
     def __init__(
         self, number: str, reason: InvalidReason, *, number_type: str | None = None
     ) -> None:
-        """Keep the raw input for callers; the message itself only shows it masked."""
+        """Keep the number (E.164 once parsed, else the raw input); the message masks it."""
         self.number = number
         self.reason: InvalidReason = reason
         # phonenumbers' type name ("premium_rate", "uan", "pager", ...) for unsupported_type.
@@ -117,11 +117,11 @@ def parse_number(raw: str, country_code: str = "81") -> PhoneNumber:
         raise InvalidNumberError(raw, "invalid")
     number_type = phonenumbers.number_type(parsed)
     rate_class = _TYPE_TO_CLASS.get(number_type)
+    e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
     if rate_class is None:
         raise InvalidNumberError(
-            raw, "unsupported_type", number_type=_TYPE_NAMES.get(number_type, "unknown")
+            e164, "unsupported_type", number_type=_TYPE_NAMES.get(number_type, "unknown")
         )
-    e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
     return PhoneNumber(e164=e164, rate_class=rate_class)
 
 
