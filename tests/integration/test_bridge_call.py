@@ -16,7 +16,8 @@ async def test_completed_call_is_logged_with_talk_time_and_cost(bridge: Bridge) 
 
     leg_a = next(leg for leg in bridge.sim.calls if leg.direction == "outbound-api")
     leg_b = next(leg for leg in bridge.sim.calls if leg.parent_sid == leg_a.sid)
-    assert leg_a.to == PARTY_A and leg_b.to == PARTY_B
+    assert leg_a.to == PARTY_A
+    assert leg_b.to == PARTY_B
     assert leg_b.from_ == "+815012345678"  # B sees only the Twilio number
     assert leg_b.duration == 93
     # The dial-done webhook answered <Hangup/>: leg A ended with leg B, not later.
@@ -58,7 +59,8 @@ async def test_busy_party_b_ends_at_once_with_no_talk_time(bridge: Bridge) -> No
     leg_b = next(leg for leg in bridge.sim.calls if leg.parent_sid == leg_a.sid)
     assert leg_b.status == "busy"
     # Leg A is hung up right after the short "could not be reached" message.
-    assert leg_a.ended_at is not None and leg_b.ended_at is not None
+    assert leg_a.ended_at is not None
+    assert leg_b.ended_at is not None
     assert leg_a.ended_at - leg_b.ended_at <= 10
     (call,) = await bridge.calls()
     assert call["outcome"] == "busy"
