@@ -10,10 +10,14 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 TimerCallback = Callable[[], Awaitable[None]]
+
+_LOGGER = logging.getLogger(__name__)
+
 
 def _wall_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
@@ -46,6 +50,9 @@ class VirtualClock:
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[None]] = set()
         self._settlers: list[Callable[[], Awaitable[None]]] = []
+        # Exceptions raised by timer callbacks: logged and kept, so one faulty event cannot
+        # stop the clock (in speed mode the ticker task would die silently).
+        self.errors: list[str] = []
 
     def now(self) -> float:
         return self._now
@@ -76,9 +83,19 @@ class VirtualClock:
             while (due := self.next_due()) is not None and due <= target:
                 _, _, timer = heapq.heappop(self._heap)
                 self._now = max(self._now, timer.when)
-                await timer.callback()
+                try:
+                    await timer.callback()
+                except Exception as err:  # keep the clock running whatever one event does
+                    _LOGGER.exception("timer at %.3f s failed", timer.when)
+                    self.errors.append(f"{timer.when:.3f}: {type(err).__name__}: {err}")
                 await self._settle()
             self._now = target
+
+    def clear(self) -> None:
+        """Cancel every pending timer (a reset of the simulated account)."""
+        for _, _, timer in self._heap:
+            timer.cancel()
+        self._heap.clear()
 
     async def _settle(self) -> None:
         for settle in self._settlers:

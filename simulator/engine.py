@@ -6,7 +6,9 @@ at a time, so a run on the manual clock is reproducible.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import format_datetime
 from urllib.parse import urljoin
@@ -14,7 +16,7 @@ from urllib.parse import urljoin
 import phonenumbers
 
 from .billing import billed_minutes, is_valid_e164, leg_price
-from .clock import VirtualClock
+from .clock import Timer, VirtualClock
 from .models import DialState, Leg, new_sid
 from .scenario import Scenario
 from .twiml import (
@@ -35,6 +37,7 @@ from .webhooks import CallbackDispatcher, WebhookError, WebhookSender
 CALL_EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})
 SIP_CODES = {"completed": 200, "busy": 486, "no-answer": 487, "failed": 404, "canceled": 487}
 MAX_TIMEOUT = 600.0
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
 class ApiError(Exception):
@@ -75,6 +78,19 @@ def country_of(number: str) -> str:
         return phonenumbers.region_code_for_number(phonenumbers.parse(number, None)) or ""
     except phonenumbers.NumberParseException:
         return ""
+
+
+def _day_of(key: str, raw: str) -> str:
+    """The day of a date filter: YYYY-MM-DD, or the date part of the ISO-8601 date-time the
+    SDK sends for it (serialize.iso8601_datetime turns even a date into 2026-01-02T00:00:00Z).
+    """
+    try:
+        when = datetime.fromisoformat(raw.strip())
+    except ValueError as err:
+        raise ApiError(400, 20001, f"{key} must be a date (YYYY-MM-DD), got {raw!r}") from err
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.date().isoformat()
 
 
 def _number(form: Form, key: str, default: float, low: float, high: float) -> float:
@@ -125,6 +141,8 @@ class Engine:
                 21210,
                 f"Caller phone number {from_} is not a valid Twilio number or verified caller ID",
             )
+        if not E164.fullmatch(to):
+            raise ApiError(400, 21211, f"Invalid 'To' Phone Number: {to}")
         if not is_valid_e164(to):
             raise ApiError(400, 21217, f"Phone number {to} does not appear to be valid")
         allowed = self.scenario.allowed_destinations
@@ -185,6 +203,7 @@ class Engine:
             raise ApiError(400, 21205, "Url and Twiml are mutually exclusive")
         if "TimeLimit" in form:
             leg.time_limit = _number(form, "TimeLimit", leg.time_limit, 1.0, 86400.0)
+            await self._reschedule_limit(leg)
         if status:
             if status not in {"completed", "canceled"}:
                 raise ApiError(400, 21218, f"Invalid Status: {status}")
@@ -198,12 +217,25 @@ class Engine:
             if leg.status != "in-progress":
                 raise ApiError(400, 21220, "Call is not in-progress. Cannot redirect.")
             await self._stop_dial(leg)
+            leg.generation += 1  # the running document's pending verbs must not fire
             if url:
                 leg.method = (form.get("Method") or "POST").upper()
                 await self._fetch_and_run(leg, url, leg.method, "voice")
             else:
                 await self._load_and_run(leg, twiml or "", leg.document_url)
         return leg
+
+    async def _reschedule_limit(self, leg: Leg) -> None:
+        """Apply a new TimeLimit to an answered call: it counts from the answer."""
+        if leg.ended or leg.answered_at is None or leg.direction != "outbound-api":
+            return  # not running yet (the limit starts at the answer) or a <Dial> child
+        if leg.limit_timer is not None:
+            leg.limit_timer.cancel()
+        remaining = leg.answered_at + leg.time_limit - self.clock.now()
+        if remaining <= 0:
+            await self._end(leg, "completed")
+            return
+        leg.limit_timer = self._after(leg, remaining, lambda: self._end(leg, "completed"))
 
     def delete_call(self, sid: str) -> None:
         leg = self.get(sid)
@@ -222,18 +254,24 @@ class Engine:
         for key, field_of in exact.items():
             if value := form.get(key):
                 legs = [leg for leg in legs if field_of(leg) == value]
-        started: dict[str, Callable[[str, str], bool]] = {
-            "StartTime": lambda day, value: day == value,
-            "StartTime>": lambda day, value: day >= value,
-            "StartTime<": lambda day, value: day <= value,
+        compares: dict[str, Callable[[str, str], bool]] = {
+            "": lambda day, value: day == value,
+            ">": lambda day, value: day >= value,
+            "<": lambda day, value: day <= value,
         }
-        for key, compare in started.items():
-            if value := form.get(key):
-                legs = [
-                    leg
-                    for leg in legs
-                    if leg.started_at is not None and compare(self._day(leg.started_at), value)
-                ]
+        times: dict[str, Callable[[Leg], float | None]] = {
+            "StartTime": lambda leg: leg.started_at,
+            "EndTime": lambda leg: leg.ended_at,
+        }
+        for name, time_of in times.items():
+            for suffix, compare in compares.items():
+                if raw := form.get(name + suffix):
+                    value = _day_of(name + suffix, raw)
+                    legs = [
+                        leg
+                        for leg in legs
+                        if (at := time_of(leg)) is not None and compare(self._day(at), value)
+                    ]
         return legs
 
     def _day(self, at: float) -> str:
@@ -241,13 +279,25 @@ class Engine:
 
     # ---------------------------------------------------------------- timers
 
-    def _after(self, leg: Leg, delay: float, action: Callable[[], Awaitable[None]]) -> None:
+    def _after(self, leg: Leg, delay: float, action: Callable[[], Awaitable[None]]) -> Timer:
         """Run `action` on the clock after `delay`; the timer dies with the leg."""
 
         async def fire() -> None:
             await action()
 
-        leg.timers.append(self.clock.call_later(delay, fire))
+        timer = self.clock.call_later(delay, fire)
+        leg.timers.append(timer)
+        return timer
+
+    def _after_verb(self, leg: Leg, delay: float, action: Callable[[], Awaitable[None]]) -> None:
+        """Like _after, for a verb of the running document: void once another replaces it."""
+        generation = leg.generation
+
+        async def fire() -> None:
+            if leg.generation == generation:
+                await action()
+
+        self._after(leg, delay, fire)
 
     # ---------------------------------------------------------------- call flow
 
@@ -289,7 +339,7 @@ class Engine:
         if leg.phone.hangup_after is not None:
             self._after(leg, leg.phone.hangup_after, lambda: self._end(leg, "completed"))
         if leg.direction == "outbound-api":
-            self._after(leg, leg.time_limit, lambda: self._end(leg, "completed"))
+            leg.limit_timer = self._after(leg, leg.time_limit, lambda: self._end(leg, "completed"))
             if leg.url:
                 await self._fetch_and_run(leg, leg.url, leg.method, "voice")
             else:
@@ -415,6 +465,7 @@ class Engine:
             self._error(leg, 12100, f"Document parse failure: {err}")
             await self._end(leg, "completed" if leg.answered_at is not None else "failed")
             return
+        leg.generation += 1
         leg.program = document.verbs
         leg.pc = 0
         leg.document_url = url
@@ -427,10 +478,10 @@ class Engine:
             leg.pc += 1
             match verb:
                 case Say() | Play():
-                    self._after(leg, verb.seconds(), lambda: self._run(leg))
+                    self._after_verb(leg, verb.seconds(), lambda: self._run(leg))
                     return
                 case Pause():
-                    self._after(leg, verb.length, lambda: self._run(leg))
+                    self._after_verb(leg, verb.length, lambda: self._run(leg))
                     return
                 case Hangup() | Reject():
                     await self._end(leg, "completed")
@@ -464,7 +515,7 @@ class Engine:
             digits = digits.split(verb.finish_on_key)[0]
         if not digits:
             # No input: Twilio falls through to the next verb after the timeout.
-            self._after(leg, prompt + verb.timeout, lambda: self._run(leg))
+            self._after_verb(leg, prompt + verb.timeout, lambda: self._run(leg))
             return
         action = verb.action or leg.document_url or ""
 
@@ -473,7 +524,7 @@ class Engine:
                 leg, action, verb.method, "gather", {"Digits": digits, "FinishedOnKey": ""}
             )
 
-        self._after(leg, prompt + 0.5 * len(digits), submit)
+        self._after_verb(leg, prompt + 0.5 * len(digits), submit)
 
     # ---------------------------------------------------------------- <Dial>
 

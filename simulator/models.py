@@ -99,6 +99,10 @@ class Leg:
     dial: DialState | None = None
     whisper: bool = False
     timers: list[Timer] = field(default_factory=list)
+    # Bumped whenever a new document replaces the running one, so the timers of the old
+    # document's verbs (<Pause>, <Say>, <Gather>) become no-ops.
+    generation: int = 0
+    limit_timer: Timer | None = None  # TimeLimit; rescheduled when a REST update changes it
     bridged_to: str | None = None
     conference: str | None = None
 

@@ -21,17 +21,18 @@ def account_uri(account_sid: str) -> str:
 
 
 def formatted(number: str) -> str:
+    """Twilio's display format: "(415) 867-5308" in North America, E.164 elsewhere (spec)."""
     try:
-        return phonenumbers.format_number(
-            phonenumbers.parse(number, None), phonenumbers.PhoneNumberFormat.NATIONAL
-        )
+        parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         return number
+    if parsed.country_code != 1:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def call_json(leg: Leg, clock: VirtualClock) -> dict[str, Any]:
     base = f"{account_uri(leg.account_sid)}/Calls/{leg.sid}"
-    duration = leg.duration
     return {
         "sid": leg.sid,
         "date_created": rfc2822(clock, leg.created_at),
@@ -46,7 +47,8 @@ def call_json(leg: Leg, clock: VirtualClock) -> dict[str, Any]:
         "status": leg.status,
         "start_time": rfc2822(clock, leg.started_at),
         "end_time": rfc2822(clock, leg.ended_at),
-        "duration": None if not leg.ended else str(duration or 0),
+        # Empty for busy, failed, unanswered or ongoing calls (spec, reference §6.1).
+        "duration": None if not leg.ended or leg.duration is None else str(leg.duration),
         "price": None if leg.price is None else twilio_price(leg.price),
         "price_unit": leg.price_unit,
         "direction": leg.direction,
@@ -104,7 +106,6 @@ def phone_number_json(number: str, account_sid: str, clock: VirtualClock) -> dic
         "status": "in-use",
         "status_callback": None,
         "status_callback_method": "POST",
-        "subresource_uris": {"assigned_add_ons": f"{uri}/{sid}/AssignedAddOns.json"},
         "trunk_sid": None,
         "uri": f"{uri}/{sid}.json",
         "voice_application_sid": None,

@@ -1,0 +1,1 @@
+"""Tests of the offline Twilio simulator, on its own (no Home Assistant)."""
