@@ -508,11 +508,7 @@ class Engine:
 
     def _gather(self, leg: Leg, verb: Gather) -> None:
         prompt = sum(p.seconds() if isinstance(p, Say | Play) else p.length for p in verb.prompts)
-        digits = leg.phone.digits
-        if verb.num_digits:
-            digits = digits[: verb.num_digits]
-        elif verb.finish_on_key and verb.finish_on_key in digits:
-            digits = digits.split(verb.finish_on_key)[0]
+        digits, finished_on = self._pressed(leg.phone.digits, verb)
         if not digits:
             # No input: Twilio falls through to the next verb after the timeout.
             self._after_verb(leg, prompt + verb.timeout, lambda: self._run(leg))
@@ -521,10 +517,26 @@ class Engine:
 
         async def submit() -> None:
             await self._fetch_and_run(
-                leg, action, verb.method, "gather", {"Digits": digits, "FinishedOnKey": ""}
+                leg, action, verb.method, "gather", {"Digits": digits, "FinishedOnKey": finished_on}
             )
 
         self._after_verb(leg, prompt + 0.5 * len(digits), submit)
+
+    @staticmethod
+    def _pressed(keys: str, verb: Gather) -> tuple[str, str]:
+        """The digits a <Gather> collects from the keys pressed, and the key that ended it.
+
+        Input ends at the finishOnKey (not part of Digits; sent as FinishedOnKey) or once
+        numDigits digits are in, whichever comes first.
+        """
+        digits = ""
+        for key in keys:
+            if verb.finish_on_key and key == verb.finish_on_key:
+                return digits, key
+            digits += key
+            if verb.num_digits and len(digits) >= verb.num_digits:
+                break
+        return digits, ""
 
     # ---------------------------------------------------------------- <Dial>
 
@@ -534,6 +546,7 @@ class Engine:
                 return  # e.g. <Conference>, handled by its own module
         state = DialState(verb=verb)
         parent.dial = state
+        children: list[Leg] = []
         for number in verb.numbers:
             if not is_valid_e164(number.number):
                 self._error(parent, 13224, f"Dial: invalid phone number {number.number}")
@@ -552,11 +565,17 @@ class Engine:
                 status_callback_events=frozenset(number.status_callback_events),
                 timeout=min(max(verb.timeout, 1.0), MAX_TIMEOUT),
                 price_unit=self.scenario.rates.currency,
+                # Relative whisper URLs resolve against the parent's document.
+                document_url=parent.document_url,
             )
             self.legs[child.sid] = child
             state.children.append(child.sid)
             state.whispers[child.sid] = number
             self._record(child, "queued")
+            children.append(child)
+        # Dial only once every leg exists: a leg failing at once must not look like the
+        # last one and finish the <Dial> while the others are still to be dialed.
+        for child in children:
             await self._dial_out(child)
         if not state.children:
             await self._dial_finished(parent, None)

@@ -6,6 +6,7 @@ which the engine turns into Twilio's error 12100 and the end of the call.
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
@@ -118,9 +119,12 @@ def _float(element: ET.Element, name: str, default: float) -> float:
     if raw is None:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError as err:
         raise TwimlError(f"<{element.tag}> attribute {name}={raw!r} is not a number") from err
+    if not math.isfinite(value):  # "1e999" or "nan" would break int() and the clock
+        raise TwimlError(f"<{element.tag}> attribute {name}={raw!r} is not a finite number")
+    return value
 
 
 def _events(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -211,11 +215,14 @@ def _gather(element: ET.Element) -> Gather:
         else:
             raise TwimlError(f"<Gather> cannot contain <{child.tag}>")
     num_digits = element.get("numDigits")
+    if num_digits and not (num_digits.isascii() and num_digits.isdigit()):
+        # str.isdigit() alone accepts "²", which int() refuses.
+        raise TwimlError(f"<Gather> numDigits={num_digits!r} is not a number")
     return Gather(
         action=element.get("action"),
         method=element.get("method", "POST").upper(),
         timeout=_float(element, "timeout", 5.0),
-        num_digits=int(num_digits) if num_digits and num_digits.isdigit() else None,
+        num_digits=int(num_digits) if num_digits else None,
         finish_on_key=element.get("finishOnKey", "#"),
         prompts=tuple(prompts),
     )

@@ -97,9 +97,13 @@ class WebhookSender:
                         response.status, body, response.headers.get("Content-Type", "")
                     )
         except TimeoutError as err:
-            exchange.error = "11205: HTTP connection failure (timed out after 15 s)"
+            exchange.error = "11205: HTTP connection failure (timed out)"
             raise WebhookError(11205, exchange.error) from err
-        except (aiohttp.ClientError, OSError, ValueError) as err:
+        except (aiohttp.ClientConnectionError, OSError) as err:
+            # Refused, reset or unreachable: Twilio logs an HTTP connection failure.
+            exchange.error = f"11205: HTTP connection failure ({type(err).__name__})"
+            raise WebhookError(11205, exchange.error) from err
+        except (aiohttp.ClientError, ValueError) as err:
             exchange.error = f"11200: HTTP retrieval failure ({type(err).__name__})"
             raise WebhookError(11200, exchange.error) from err
         finally:
