@@ -47,6 +47,7 @@ _LOGGER = logging.getLogger(__name__)
 PRICE_RETRY_DELAYS = (0.0, 30.0, 120.0, 600.0, 3600.0)
 # If a finished call's last callbacks never arrive, fetch its legs from Twilio after this.
 RECONCILE_AFTER_DIAL = 30.0
+RECONCILE_RETRY = 60.0
 RINGING_STATUSES = frozenset({"queued", "initiated", "ringing"})
 
 
@@ -438,20 +439,27 @@ class CallManager:
         self._schedule_price(record, attempt + 1)
 
     async def async_reconcile(self, record: CallRecord) -> None:
-        """Fetch the legs of a still-active call from Twilio and apply what it says."""
+        """Ask Twilio about a call whose callbacks stopped coming, and apply the answer."""
         if not record.active:
             return
-        for name in LEGS:
-            sid = record.legs[name].sid
-            if sid is None:
-                continue
-            try:
-                info = await self.api.fetch_call(sid)
-            except TwilioApiError as err:
-                _LOGGER.warning("Could not reconcile call %s: %s", record.call_id, err)
-                self._schedule_reconcile(record, RECONCILE_AFTER_DIAL)
-                return
-            self._apply(record, self._from_resource(record, name, info))
+        try:
+            for name in LEGS:
+                sid = record.legs[name].sid
+                if sid is not None and not record.legs[name].ended:
+                    info = await self.api.fetch_call(sid)
+                    self._apply(record, self._from_resource(record, name, info))
+            leg_a = record.legs["a"]
+            if record.active and leg_a.ended and leg_a.sid and record.legs["b"].sid is None:
+                children = await self.api.list_children(leg_a.sid)
+                for info in children[:1]:
+                    self._apply(record, self._from_resource(record, "b", info))
+                if record.active and not children:
+                    # Twilio never dialed B: nothing more will come.
+                    self._apply(record, record.finish(dt_util.utcnow()))
+        except TwilioApiError as err:
+            _LOGGER.warning("Could not reconcile call %s: %s", record.call_id, err)
+        if record.active:
+            self._schedule_reconcile(record, RECONCILE_RETRY)
 
     @staticmethod
     def _from_resource(record: CallRecord, leg: LegName, info: CallInfo) -> list[Change]:

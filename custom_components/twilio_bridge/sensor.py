@@ -86,6 +86,7 @@ SENSORS: tuple[BridgeSensorDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
         suggested_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=2,
         state_class=SensorStateClass.TOTAL,
         value_fn=lambda m: m.totals.talk_seconds,
     ),

@@ -189,19 +189,24 @@ class CallRecord:
             leg.sequence = max(leg.sequence, sequence)
         if status == "in-progress" and leg.answered_at is None:
             leg.answered_at = at
-            if leg_name == "b" and self.connected_at is None:
-                self.connected_at = at
-                changes.append(Change("connected"))
+            if leg_name == "b":
+                changes.extend(self._connect(at))
         if terminal:
             leg.ended_at = at
             leg.sip_code = sip_code
             if call_duration is not None:
                 leg.duration = call_duration
-            if leg_name == "b" and call_duration and self.connected_at is None:
-                # The "answered" callback was lost; a billed B leg did connect.
-                self.connected_at = at
+            if leg_name == "b" and call_duration:
+                # A billed B leg was bridged, even if its "answered" callback was lost.
+                changes.extend(self._connect(leg.answered_at or at))
         changes.extend(self._finish_if_over(at))
         return changes
+
+    def _connect(self, at: datetime) -> list[Change]:
+        if self.connected_at is not None:
+            return []
+        self.connected_at = at
+        return [Change("connected")]
 
     @staticmethod
     def _is_newer(leg: Leg, status: str, sequence: int | None) -> bool:
@@ -212,7 +217,7 @@ class CallRecord:
     def apply_dial_result(
         self, *, status: str, bridged: bool, duration: int, dial_call_sid: str | None, at: datetime
     ) -> list[Change]:
-        """Apply the <Dial action> (leg A's view of leg B); repeats change nothing."""
+        """Apply the <Dial action>: leg A's view of how leg B ended; repeats change nothing."""
         if not self.active or self.dial is not None:
             return []
         self.dial = DialResult(status=status, bridged=bridged, duration=duration)
@@ -220,9 +225,15 @@ class CallRecord:
         if leg_b.sid is None and dial_call_sid:
             leg_b.sid = dial_call_sid
         changes: list[Change] = []
-        if bridged and self.connected_at is None:
-            self.connected_at = at
-            changes.append(Change("connected"))
+        if bridged:
+            changes.extend(self._connect(at))
+        if not leg_b.ended:
+            # The action is final for leg B: DialCallDuration is B's billed duration, and
+            # B's own last callback (which may never come) would say the same.
+            answered = status in {"completed", "answered"}
+            leg_b.status = "completed" if answered else status
+            leg_b.ended_at = at
+            leg_b.duration = duration if answered else 0
         changes.extend(self._finish_if_over(at))
         return changes
 
@@ -234,16 +245,27 @@ class CallRecord:
 
     # ------------------------------------------------------------------ the end
 
-    def _b_over(self) -> bool:
-        leg_b = self.legs["b"]
-        return leg_b.ended or self.dial is not None or leg_b.sid is None
-
     def _finish_if_over(self, at: datetime) -> list[Change]:
-        leg_a = self.legs["a"]
+        leg_a, leg_b = self.legs["a"], self.legs["b"]
         if not leg_a.ended:
             return []
-        if self.legs["b"].sid is not None and not (self.legs["b"].ended or self.dial):
-            return []  # leg B still running: its completion will finish the record
+        if leg_b.sid is not None and not leg_b.ended:
+            return []  # leg B still running: its end will finish the record
+        if leg_b.sid is None and self._a_talked():
+            # A answered, so B was probably dialed and its callbacks (or the <Dial action>)
+            # are still on their way; reconciliation finishes the record if they never come.
+            return []
+        return self.finish(at)
+
+    def _a_talked(self) -> bool:
+        leg_a = self.legs["a"]
+        # "completed" is only ever reported for a leg that was answered.
+        return leg_a.answered_at is not None or bool(leg_a.duration) or leg_a.status == "completed"
+
+    def finish(self, at: datetime) -> list[Change]:
+        """Close the record from what is known (used when Twilio has nothing more to say)."""
+        if not self.active:
+            return []
         self._finish(at)
         return [Change("ended")]
 
@@ -251,21 +273,18 @@ class CallRecord:
         leg_a, leg_b = self.legs["a"], self.legs["b"]
         self.ended_at = max(filter(None, (leg_a.ended_at, leg_b.ended_at, at)))
         talked = self.dial.bridged if self.dial else (leg_b.duration or 0) > 0
-        if leg_a.status != "completed" and leg_a.answered_at is None:
+        if not self._a_talked():
             self.outcome = outcome_of(leg_a.status or "failed", leg_a.sip_code)
             self.failed_party = "a"
         elif talked:
             self.outcome = Outcome.COMPLETED
-        elif self.dial is not None:
-            self.outcome = self._b_outcome(self.dial.status)
-            self.failed_party = "b"
-        elif leg_b.ended:
-            self.outcome = self._b_outcome(leg_b.status or "failed")
-            self.failed_party = "b"
         else:
-            # A hung up before B was dialed or answered.
-            self.outcome = Outcome.CANCELED
-            self.failed_party = "a"
+            b_status = self.dial.status if self.dial else leg_b.status
+            if b_status in (None, "canceled"):
+                # A hung up before B was dialed or while B was ringing.
+                self.outcome, self.failed_party = Outcome.CANCELED, "a"
+            else:
+                self.outcome, self.failed_party = self._b_outcome(b_status or "failed"), "b"
         self.duration = self._talk_seconds() if self.outcome is Outcome.COMPLETED else 0
         if not self.connected_at and self.outcome is Outcome.COMPLETED:
             self.connected_at = leg_b.answered_at or self.ended_at

@@ -127,6 +127,13 @@ class TwilioApi:
     async def fetch_call(self, sid: str) -> CallInfo:
         return _call_info(await self._run("Calls.fetch", self._client.calls(sid).fetch_async()))
 
+    async def list_children(self, parent_sid: str) -> list[CallInfo]:
+        """The <Dial> legs of a call (e.g. when their callbacks were lost)."""
+        calls = await self._run(
+            "Calls.list", self._client.calls.list_async(parent_call_sid=parent_sid, limit=20)
+        )
+        return [_call_info(call) for call in calls]
+
     async def hangup(self, sid: str, *, ringing: bool = False) -> CallInfo:
         """End a call: `canceled` while it rings, `completed` once it is in progress."""
         status = "canceled" if ringing else "completed"
