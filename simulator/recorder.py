@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import yaml
+from yarl import URL
 
 from .harness import Simulator
 from .models import Exchange
@@ -71,7 +72,10 @@ async def replay(
             headers = {"X-Twilio-Signature": signature(auth_token, url, signed)}
             try:
                 async with session.request(
-                    method, url, data=None if method == "GET" else params, headers=headers
+                    method,
+                    URL(url, encoded=True),  # as signed: no requoting of the query
+                    data=None if method == "GET" else params,
+                    headers=headers,
                 ) as response:
                     results.append(
                         ReplayResult(method, url, response.status, await response.text())

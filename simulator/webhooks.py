@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
+from yarl import URL
 
 from .clock import TimerCallback, VirtualClock
 from .models import Exchange
@@ -87,8 +88,10 @@ class WebhookSender:
                 if slow:
                     await asyncio.sleep(slow)
                 session = self._session_factory()
+                # encoded=True: send the URL byte for byte as signed; yarl would otherwise
+                # requote the query (%2C -> ",", %3A -> ":") and break the signature.
                 async with session.request(
-                    exchange.method, exchange.url, data=data, headers=headers
+                    exchange.method, URL(exchange.url, encoded=True), data=data, headers=headers
                 ) as response:
                     body = (await response.content.read(MAX_BODY)).decode("utf-8", "replace")
                     exchange.status = response.status
