@@ -234,6 +234,7 @@ class CallRecord:
             leg_b.status = "completed" if answered else status
             leg_b.ended_at = at
             leg_b.duration = duration if answered else 0
+            changes.append(Change("progress", "b", leg_b.status))
         changes.extend(self._finish_if_over(at))
         return changes
 

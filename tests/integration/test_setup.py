@@ -1,0 +1,87 @@
+"""Configuration: validation, defaults and clear setup errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+
+from custom_components.twilio_bridge import CONFIG_SCHEMA
+from custom_components.twilio_bridge.const import DOMAIN
+from custom_components.twilio_bridge.data import DATA_KEY
+
+BASE: dict[str, Any] = {
+    "account_sid": "AC" + "0" * 32,
+    "auth_token": "secret-token-value",
+    "phone_number": "050-1234-5678",
+}
+
+
+def test_defaults() -> None:
+    conf = CONFIG_SCHEMA({DOMAIN: BASE})[DOMAIN]
+    assert conf["mode"] == "bridge"
+    assert conf["ring_timeout"] == 20
+    assert conf["time_limit"] == 3600
+    assert conf["warn_before"] == 60
+    assert conf["language"] == "ja-JP"
+    assert conf["country_code"] == "81"
+    assert conf["allowed_prefixes"] == ["+81"]
+    assert conf["blocked_prefixes"] == []
+    assert conf["max_concurrent_calls"] == 5
+    assert conf["mask_numbers"] is True
+    assert conf["call_log_size"] == 500
+    assert conf["rates"] == {
+        "currency": "JPY",
+        "mobile": 16.2,
+        "landline": 5.4,
+        "ip_phone": 5.4,
+        "toll_free": 0.0,
+        "conference_participant": 0.3,
+    }
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"account_sid": "not-a-sid"},
+        {"mode": "queue"},
+        {"ring_timeout": 1},
+        {"edge": "tokyo", "api_base_url": "http://127.0.0.1:8765"},
+        {"allowed_prefixes": ["+81abc"]},
+        {"rates": {"mobile": -1}},
+        {"unknown_key": 1},
+    ],
+)
+def test_invalid_configuration_is_refused(override: dict[str, Any]) -> None:
+    import voluptuous as vol
+
+    with pytest.raises(vol.Invalid):
+        CONFIG_SCHEMA({DOMAIN: {**BASE, **override}})
+
+
+async def test_setup_fails_clearly_without_an_external_url(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert not await async_setup_component(hass, DOMAIN, {DOMAIN: BASE})
+    assert "no external URL" in caplog.text
+    assert "webhook_base_url" in caplog.text
+    assert BASE["auth_token"] not in caplog.text
+
+
+async def test_external_url_is_the_default_webhook_base(hass: HomeAssistant) -> None:
+    await hass.config.async_update(external_url="https://ha.example.com")
+    assert await async_setup_component(hass, DOMAIN, {DOMAIN: BASE})
+    await hass.async_block_till_done()
+    config = hass.data[DATA_KEY].config
+    assert config.webhook_base_url == "https://ha.example.com"
+    assert config.phone_number.e164 == "+815012345678"
+
+
+async def test_invalid_twilio_number_fails_setup(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    conf = {**BASE, "phone_number": "0570-000-000", "webhook_base_url": "https://ha.example"}
+    assert not await async_setup_component(hass, DOMAIN, {DOMAIN: conf})
+    assert "phone_number is not a valid Twilio number" in caplog.text
