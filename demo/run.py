@@ -58,8 +58,18 @@ def prepare_config() -> Path:
         )
     )
     subprocess.run(
-        [sys.executable, "-m", "homeassistant", "--script", "auth", "-c", str(config),
-         "add", USER, PASSWORD],
+        [
+            sys.executable,
+            "-m",
+            "homeassistant",
+            "--script",
+            "auth",
+            "-c",
+            str(config),
+            "add",
+            USER,
+            PASSWORD,
+        ],
         check=True,
         capture_output=True,
     )
@@ -83,8 +93,11 @@ async def login(session: aiohttp.ClientSession, base: str) -> str:
     client_id = f"{base}/"
     async with session.post(
         f"{base}/auth/login_flow",
-        json={"client_id": client_id, "handler": ["homeassistant", None],
-              "redirect_uri": client_id},
+        json={
+            "client_id": client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": client_id,
+        },
     ) as response:
         flow = await response.json()
     async with session.post(
@@ -123,7 +136,10 @@ async def drive(ha_url: str, sim_url: str) -> tuple[dict[str, Any], list[dict[st
         while True:
             try:
                 placed = await call_service(
-                    session, ha_url, token, "connect",
+                    session,
+                    ha_url,
+                    token,
+                    "connect",
                     {"party_a": PARTY_A, "party_b": PARTY_B, "label": "scripts/demo"},
                 )
                 break
@@ -146,9 +162,22 @@ async def drive(ha_url: str, sim_url: str) -> tuple[dict[str, Any], list[dict[st
 
 def print_record(title: str, record: dict[str, Any]) -> None:
     print(f"\n{title}")
-    for key in ("call_id", "label", "party_a", "party_b", "started_at", "connected_at",
-                "ended_at", "duration", "billed_seconds", "outcome", "failed_party", "cost",
-                "cost_final", "currency"):
+    for key in (
+        "call_id",
+        "label",
+        "party_a",
+        "party_b",
+        "started_at",
+        "connected_at",
+        "ended_at",
+        "duration",
+        "billed_seconds",
+        "outcome",
+        "failed_party",
+        "cost",
+        "cost_final",
+        "currency",
+    ):
         if key in record:
             print(f"  {key:15} {record[key]}")
 
@@ -186,13 +215,28 @@ def main() -> int:
     }
     print(f"Simulator on {sim_url} (inspector {sim_url}/_sim/), Home Assistant on {ha_url}")
     simulator = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", str(sim_port),
-         "--scenario", str(SCENARIO), "--speed", str(SPEED)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "serve",
+            "--port",
+            str(sim_port),
+            "--scenario",
+            str(SCENARIO),
+            "--speed",
+            str(SPEED),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
     hass = subprocess.Popen(
         [sys.executable, "-m", "homeassistant", "-c", str(config), "--skip-pip"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         record, legs = asyncio.run(drive(ha_url, sim_url))
@@ -214,8 +258,8 @@ def main() -> int:
         and leg_b["duration"] == str(EXPECTED_TALK)
     )
     shutil.rmtree(config, ignore_errors=True)
-    print(f"\n{'OK' if ok else 'FAILED'}: the call {'completed with' if ok else 'did not complete with'} "
-          f"{EXPECTED_TALK} s of talk time on both sides.")
+    verdict = "OK: the call completed with" if ok else "FAILED: the call did not complete with"
+    print(f"\n{verdict} {EXPECTED_TALK} s of talk time on both sides.")
     return 0 if ok else 1
 
 
