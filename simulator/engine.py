@@ -334,7 +334,11 @@ class Engine:
         leg.status = "in-progress"
         leg.answered_at = self.clock.now()
         if leg.machine_detection:
-            leg.answered_by = "machine_start" if leg.phone.behavior == "voicemail" else "human"
+            leg.answered_by = "human"
+            if leg.phone.behavior == "voicemail":
+                # DetectMessageEnd waits for the greeting to end (the beep) before answering.
+                end = leg.machine_detection == "DetectMessageEnd"
+                leg.answered_by = "machine_end_beep" if end else "machine_start"
         self._progress(leg, "answered")
         if leg.phone.hangup_after is not None:
             self._after(leg, leg.phone.hangup_after, lambda: self._end(leg, "completed"))
