@@ -53,7 +53,7 @@ class TwilioWebhookView(HomeAssistantView):
             return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         try:
             # Blank values are kept: Twilio signs them (ToZip= etc.).
-            params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict"))
         except UnicodeDecodeError:
             return web.Response(status=HTTPStatus.BAD_REQUEST)
         url = data.config.webhook_base_url + request.path_qs
@@ -65,6 +65,28 @@ class TwilioWebhookView(HomeAssistantView):
             return web.Response(status=HTTPStatus.FORBIDDEN)
         return data, params
 
+    async def _handle(self, request: web.Request, call_id: str, leg: LegName) -> web.Response:
+        checked = await self._signed_params(request)
+        if isinstance(checked, web.Response):
+            return checked
+        data, params = checked
+        manager = data.manager
+        record = manager.record(call_id)
+        if record is not None and not manager.owns(record, leg, params):
+            # Genuinely signed, but about another call's leg: refuse it like a forgery.
+            _LOGGER.warning("Rejected a %s webhook about another call", self.name)
+            return web.Response(status=HTTPStatus.FORBIDDEN)
+        return self.respond(manager, record, leg, params)
+
+    def respond(
+        self,
+        manager: CallManager,
+        record: CallRecord | None,
+        leg: LegName,
+        params: dict[str, str],
+    ) -> web.Response:
+        raise NotImplementedError
+
 
 class AnswerView(TwilioWebhookView):
     """Leg A answered: greet party A and dial party B."""
@@ -73,13 +95,16 @@ class AnswerView(TwilioWebhookView):
     name = "api:twilio_bridge:answer"
 
     async def post(self, request: web.Request, call_id: str) -> web.Response:
-        result = await self._signed_params(request)
-        if isinstance(result, web.Response):
-            return result
-        data, params = result
-        manager = data.manager
-        record = manager.record(call_id)
-        if record is None or not record.active or not manager.owns(record, "a", params):
+        return await self._handle(request, call_id, "a")
+
+    def respond(
+        self,
+        manager: CallManager,
+        record: CallRecord | None,
+        leg: LegName,
+        params: dict[str, str],
+    ) -> web.Response:
+        if record is None or not record.active:
             return _twiml(twiml.hangup())  # unknown or finished call: never dial anyone
         return _twiml(manager.answer(record, params))
 
@@ -91,22 +116,20 @@ class LegStatusView(TwilioWebhookView):
     name = "api:twilio_bridge:status"
 
     async def post(self, request: web.Request, call_id: str, leg: str) -> web.Response:
-        result = await self._signed_params(request)
-        if isinstance(result, web.Response):
-            return result
-        data, params = result
         if leg not in LEGS:
             return web.Response(status=HTTPStatus.NOT_FOUND)
-        leg_name: LegName = "a" if leg == "a" else "b"
-        _apply_status(data.manager, data.manager.record(call_id), leg_name, params)
+        return await self._handle(request, call_id, "a" if leg == "a" else "b")
+
+    def respond(
+        self,
+        manager: CallManager,
+        record: CallRecord | None,
+        leg: LegName,
+        params: dict[str, str],
+    ) -> web.Response:
+        if record is not None:
+            manager.leg_status(record, leg, params)
         return web.Response(status=HTTPStatus.NO_CONTENT)
-
-
-def _apply_status(
-    manager: CallManager, record: CallRecord | None, leg: LegName, params: dict[str, str]
-) -> None:
-    if record is not None and manager.owns(record, leg, params):
-        manager.leg_status(record, leg, params)
 
 
 class DialDoneView(TwilioWebhookView):
@@ -116,13 +139,16 @@ class DialDoneView(TwilioWebhookView):
     name = "api:twilio_bridge:dial_done"
 
     async def post(self, request: web.Request, call_id: str) -> web.Response:
-        result = await self._signed_params(request)
-        if isinstance(result, web.Response):
-            return result
-        data, params = result
-        manager = data.manager
-        record = manager.record(call_id)
-        if record is None or not manager.owns(record, "a", params):
+        return await self._handle(request, call_id, "a")
+
+    def respond(
+        self,
+        manager: CallManager,
+        record: CallRecord | None,
+        leg: LegName,
+        params: dict[str, str],
+    ) -> web.Response:
+        if record is None:
             return _twiml(twiml.hangup())
         return _twiml(manager.dial_done(record, params))
 
