@@ -425,8 +425,20 @@ class CallManager:
         try:
             for name in LEGS:
                 sid = record.legs[name].sid
-                if sid is not None:
-                    prices[name] = (await self.api.fetch_call(sid)).price
+                if sid is None:
+                    continue
+                info = await self.api.fetch_call(sid)
+                if info.price is not None and info.price_unit not in (None, record.currency):
+                    # Adding a USD price to JPY totals would be wrong: keep the estimate.
+                    _LOGGER.warning(
+                        "Twilio bills this account in %s but rates.currency is %s: costs stay "
+                        "estimated; set rates.currency to %s",
+                        info.price_unit,
+                        record.currency,
+                        info.price_unit,
+                    )
+                    return
+                prices[name] = info.price
         except TwilioApiError as err:
             _LOGGER.debug("Price of call %s not fetched yet: %s", record.call_id, err)
         before = record.cost or Decimal(0)

@@ -72,6 +72,14 @@ def _twilio_error(err: TwilioApiError) -> HomeAssistantError:
     )
 
 
+def _data(call: ServiceCall) -> TwilioBridgeData:
+    """The runtime data; a clear error when the integration is not set up."""
+    data = call.hass.data.get(DATA_KEY)
+    if data is None:
+        raise _invalid("not_configured")
+    return data
+
+
 def _destination(data: TwilioBridgeData, raw: str, field: str) -> PhoneNumber:
     """Parse a party's number and apply the toll-fraud guards."""
     config = data.config
@@ -89,7 +97,7 @@ def _destination(data: TwilioBridgeData, raw: str, field: str) -> PhoneNumber:
 
 
 async def _connect(call: ServiceCall) -> ServiceResponse:
-    data = call.hass.data[DATA_KEY]
+    data = _data(call)
     config, manager = data.config, data.manager
     mode = call.data.get(ATTR_MODE, config.mode)
     if mode != MODE_BRIDGE:
@@ -119,7 +127,7 @@ async def _connect(call: ServiceCall) -> ServiceResponse:
 
 
 async def _hangup(call: ServiceCall) -> ServiceResponse:
-    manager = call.hass.data[DATA_KEY].manager
+    manager = _data(call).manager
     call_id = call.data.get(ATTR_CALL_ID)
     if call_id is not None:
         record = manager.record(call_id)
@@ -136,7 +144,7 @@ async def _hangup(call: ServiceCall) -> ServiceResponse:
 
 
 async def _extend(call: ServiceCall) -> ServiceResponse:
-    manager = call.hass.data[DATA_KEY].manager
+    manager = _data(call).manager
     call_id = call.data[ATTR_CALL_ID]
     record = manager.record(call_id)
     if record is None:
@@ -147,7 +155,7 @@ async def _extend(call: ServiceCall) -> ServiceResponse:
 
 
 async def _get_calls(call: ServiceCall) -> ServiceResponse:
-    manager = call.hass.data[DATA_KEY].manager
+    manager = _data(call).manager
     calls: list[Any] = [manager.view(r) for r in manager.records(call.data.get(ATTR_LIMIT))]
     return {"calls": calls}
 

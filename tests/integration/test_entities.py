@@ -131,3 +131,16 @@ async def test_numbers_shown_in_full_when_masking_is_off(bridge: Bridge) -> None
     (call,) = await bridge.calls()
     assert (call["party_a"], call["party_b"]) == (PARTY_A, PARTY_B)
     assert bridge.events["twilio_bridge_call_started"][0]["party_b"] == PARTY_B
+
+
+@pytest.mark.parametrize("scenario", [{**SCENARIO, "rates": {"currency": "USD", "mobile": 0.185}}])
+async def test_prices_in_another_currency_keep_the_estimate(
+    bridge: Bridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    await bridge.connect(PARTY_A, PARTY_B)
+    await bridge.play_out()
+    (call,) = await bridge.calls()
+    assert call["currency"] == "JPY"
+    assert call["cost"] == 64.8  # the JPY estimate, not a USD price labelled JPY
+    assert call["cost_final"] is False
+    assert "bills this account in USD but rates.currency is JPY" in caplog.text

@@ -85,3 +85,12 @@ async def test_invalid_twilio_number_fails_setup(
     conf = {**BASE, "phone_number": "0570-000-000", "webhook_base_url": "https://ha.example"}
     assert not await async_setup_component(hass, DOMAIN, {DOMAIN: conf})
     assert "phone_number is not a valid Twilio number" in caplog.text
+
+
+async def test_services_without_configuration_raise_a_clear_error(hass: HomeAssistant) -> None:
+    from homeassistant.exceptions import ServiceValidationError
+
+    assert await async_setup_component(hass, DOMAIN, {})
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(DOMAIN, "get_calls", {}, blocking=True, return_response=True)
+    assert raised.value.translation_key == "not_configured"
