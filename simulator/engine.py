@@ -6,6 +6,7 @@ at a time, so a run on the manual clock is reproducible.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -101,6 +102,8 @@ def _number(form: Form, key: str, default: float, low: float, high: float) -> fl
         value = float(raw)
     except ValueError as err:
         raise ApiError(400, 21206, f"{key} must be a number, got {raw!r}") from err
+    if math.isnan(value):  # NaN would sit on the clock forever and break its ordering
+        raise ApiError(400, 21206, f"{key} must be a number, got {raw!r}")
     return min(max(value, low), high)
 
 

@@ -167,13 +167,18 @@ class Simulator:
         return self._faults
 
     async def reset(self) -> None:
+        """Forget every call, pending event, injected error and run-time fault."""
         await self.dispatcher.settle()
+        # Not only the legs' own timers: <Dial> time limits and delayed callbacks sit on the
+        # clock too, and would fire into legs that no longer exist.
+        self.clock.clear()
         for leg in self.engine.legs.values():
             leg.cancel_timers()
         self.engine.legs.clear()
         self.engine.notifications.clear()
         self._api_errors.clear()
         self._faults = self.scenario.faults
+        self.dispatcher.reset()
 
     def inspect(self) -> dict[str, Any]:
         """Every leg with its status timeline, webhook exchanges and price."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,61 @@ class ScenarioError(ValueError):
     """A scenario file or mapping that cannot be used."""
 
 
+# Values come from YAML files and from POST /_sim/faults: anything at all. Each reader
+# either returns a usable value or raises ScenarioError (never TypeError and friends, which
+# the server would turn into a 500).
+
+
+def _mapping(raw: Any, what: str) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(f"{what} must be a mapping, got {raw!r}")
+    return {str(key): value for key, value in raw.items()}
+
+
+def _seconds(raw: Any, key: str) -> float:
+    """A finite, non-negative number."""
+    if isinstance(raw, bool):
+        raise ScenarioError(f"{key} must be a number, got {raw!r}")
+    try:
+        value = float(raw)
+    except (TypeError, ValueError) as err:
+        raise ScenarioError(f"{key} must be a number, got {raw!r}") from err
+    if not (math.isfinite(value) and value >= 0):
+        raise ScenarioError(f"{key} must be a finite number >= 0, got {raw!r}")
+    return value
+
+
+def _probability(raw: Any, key: str) -> float:
+    value = _seconds(raw, key)
+    if value > 1:
+        raise ScenarioError(f"{key} is a probability from 0 to 1, got {raw!r}")
+    return value
+
+
+def _flag(raw: Any, key: str) -> bool:
+    if isinstance(raw, bool) or raw in (0, 1):
+        return bool(raw)
+    raise ScenarioError(f"{key} must be true or false, got {raw!r}")
+
+
+def _integer(raw: Any, key: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise ScenarioError(f"{key} must be an integer, got {raw!r}")
+    try:
+        return int(raw)
+    except ValueError as err:
+        raise ScenarioError(f"{key} must be an integer, got {raw!r}") from err
+
+
+def _http_error(raw: Any, operation: str) -> int:
+    status = _integer(raw, f"api_errors.{operation}")
+    if not 400 <= status <= 599:
+        raise ScenarioError(f"api_errors.{operation} must be an HTTP error status, got {raw!r}")
+    return status
+
+
 @dataclass(frozen=True)
 class PhoneScript:
     """How one virtual phone behaves when it is called."""
@@ -30,6 +87,7 @@ class PhoneScript:
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> PhoneScript:
+        data = _mapping(data, "a phone")
         unknown = set(data) - {"behavior", "answer_after", "hangup_after", "digits"}
         if unknown:
             raise ScenarioError(f"unknown phone keys: {sorted(unknown)}")
@@ -37,11 +95,14 @@ class PhoneScript:
         if behavior not in BEHAVIORS:
             raise ScenarioError(f"unknown behavior {behavior!r}; use one of {BEHAVIORS}")
         hangup = data.get("hangup_after", 60.0)
+        digits = data.get("digits", "")
+        if not isinstance(digits, str | int) or isinstance(digits, bool):
+            raise ScenarioError(f"digits must be a string of keys, got {digits!r}")
         return cls(
             behavior=behavior,
-            answer_after=float(data.get("answer_after", 2.0)),
-            hangup_after=None if hangup is None else float(hangup),
-            digits=str(data.get("digits", "")),
+            answer_after=_seconds(data.get("answer_after", 2.0), "answer_after"),
+            hangup_after=None if hangup is None else _seconds(hangup, "hangup_after"),
+            digits=str(digits),
         )
 
 
@@ -59,18 +120,20 @@ class Faults:
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> Faults:
+        data = _mapping(data, "faults")
         known = {"duplicate", "reorder", "drop", "delay", "api_errors", "slow_webhook", "seed"}
         unknown = set(data) - known
         if unknown:
             raise ScenarioError(f"unknown fault keys: {sorted(unknown)}")
+        api_errors = _mapping(data.get("api_errors"), "api_errors")
         return cls(
-            duplicate=float(data.get("duplicate", 0.0)),
-            reorder=bool(data.get("reorder", False)),
-            drop=float(data.get("drop", 0.0)),
-            delay=float(data.get("delay", 0.0)),
-            api_errors={str(k): int(v) for k, v in (data.get("api_errors") or {}).items()},
-            slow_webhook=float(data.get("slow_webhook", 0.0)),
-            seed=int(data.get("seed", 0)),
+            duplicate=_probability(data.get("duplicate", 0.0), "duplicate"),
+            reorder=_flag(data.get("reorder", False), "reorder"),
+            drop=_probability(data.get("drop", 0.0), "drop"),
+            delay=_seconds(data.get("delay", 0.0), "delay"),
+            api_errors={op: _http_error(status, op) for op, status in api_errors.items()},
+            slow_webhook=_seconds(data.get("slow_webhook", 0.0), "slow_webhook"),
+            seed=_integer(data.get("seed", 0), "seed"),
         )
 
 
@@ -93,10 +156,16 @@ class Rates:
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> Rates:
+        data = _mapping(data, "rates")
         table = dict(DEFAULT_RATES)
         for key, value in data.items():
-            if key != "currency":
-                table[str(key)] = Decimal(str(value))
+            if key == "currency":
+                continue
+            try:
+                rate = Decimal(str(_seconds(value, f"rates.{key}")))
+            except InvalidOperation as err:
+                raise ScenarioError(f"rates.{key} must be a number, got {value!r}") from err
+            table[key] = rate
         return cls(currency=str(data.get("currency", "JPY")), per_minute=table)
 
     def rate(self, rate_class: str) -> Decimal:
@@ -123,6 +192,7 @@ class Scenario:
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> Scenario:
+        data = _mapping(data, "a scenario")
         known = {
             "account_sid",
             "auth_token",
@@ -137,21 +207,26 @@ class Scenario:
         unknown = set(data) - known
         if unknown:
             raise ScenarioError(f"unknown scenario keys: {sorted(unknown)}")
-        phones_raw = dict(data.get("phones") or {})
+        phones_raw = _mapping(data.get("phones"), "phones")
         default_raw = phones_raw.pop("default", None)
+        numbers = data.get("numbers", ("+815012345678",))
+        allowed = data.get("allowed_destinations", ())
+        for name, value in (("numbers", numbers), ("allowed_destinations", allowed)):
+            if not isinstance(value, list | tuple):
+                raise ScenarioError(f"{name} must be a list, got {value!r}")
         return cls(
             account_sid=str(data.get("account_sid", DEFAULT_ACCOUNT_SID)),
             auth_token=str(data.get("auth_token", DEFAULT_AUTH_TOKEN)),
-            numbers=tuple(str(n) for n in data.get("numbers", ("+815012345678",))),
-            api_keys={str(k): str(v) for k, v in (data.get("api_keys") or {}).items()},
-            rates=Rates.from_mapping(dict(data.get("rates") or {})),
-            phones={str(k): PhoneScript.from_mapping(dict(v)) for k, v in phones_raw.items()},
-            default_phone=PhoneScript.from_mapping(dict(default_raw))
+            numbers=tuple(str(n) for n in numbers),
+            api_keys={k: str(v) for k, v in _mapping(data.get("api_keys"), "api_keys").items()},
+            rates=Rates.from_mapping(data.get("rates") or {}),
+            phones={k: PhoneScript.from_mapping(v) for k, v in phones_raw.items()},
+            default_phone=PhoneScript.from_mapping(default_raw)
             if default_raw is not None
             else PhoneScript(),
-            faults=Faults.from_mapping(dict(data.get("faults") or {})),
-            allowed_destinations=tuple(str(p) for p in data.get("allowed_destinations", ())),
-            webhook_timeout=float(data.get("webhook_timeout", 15.0)),
+            faults=Faults.from_mapping(data.get("faults") or {}),
+            allowed_destinations=tuple(str(p) for p in allowed),
+            webhook_timeout=_seconds(data.get("webhook_timeout", 15.0), "webhook_timeout"),
         )
 
     @classmethod

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .engine import ApiError, Engine, Form
 from .inspector import render_page
 from .resources import API, call_json, error_json, page, phone_number_json
+from .scenario import ScenarioError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def _authenticated(request: web.Request, engine: Engine) -> bool:
         return False
     try:
         user, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII header text
         return False
     scenario = engine.scenario
     if user == scenario.account_sid:
@@ -70,8 +71,8 @@ async def _form(request: web.Request) -> Form:
         return Form(list(request.query.items()))
     try:
         data = await request.post()
-    except ValueError as err:
-        raise ApiError(400, 20001, f"Malformed request body: {err}") from err
+    except (ValueError, HttpProcessingError) as err:  # broken encodings, broken multipart
+        raise ApiError(400, 20001, "Malformed request body") from err
     return Form([(key, str(value)) for key, value in data.items()])
 
 
@@ -142,12 +143,20 @@ async def sim_calls(request: web.Request) -> web.Response:
     return web.json_response(request.app[STATE].inspect())
 
 
+MAX_ADVANCE = 1e8  # about three years: beyond it the wall clock would overflow eventually
+
+
 async def sim_advance(request: web.Request) -> web.Response:
     try:
         body = await request.json()
         seconds = float(body.get("seconds", 0))
     except (ValueError, AttributeError, TypeError, json.JSONDecodeError):
         return web.json_response({"error": 'expected {"seconds": N}'}, status=400)
+    # NaN, infinity or huge values would wreck the clock for good (datetime overflow).
+    if not 0 <= seconds <= MAX_ADVANCE:
+        return web.json_response(
+            {"error": f"seconds must be a number from 0 to {MAX_ADVANCE:g}"}, status=400
+        )
     await request.app[STATE].advance(seconds)
     return web.json_response({"now": request.app[ENGINE].clock.now()})
 
@@ -160,8 +169,10 @@ async def sim_reset(request: web.Request) -> web.Response:
 async def sim_faults(request: web.Request) -> web.Response:
     try:
         body = await request.json()
-        request.app[STATE].set_faults(dict(body))
-    except (ValueError, TypeError, json.JSONDecodeError) as err:
+        if not isinstance(body, dict):
+            raise ScenarioError("expected a JSON object of faults")
+        request.app[STATE].set_faults(body)
+    except ValueError as err:  # ScenarioError, JSONDecodeError, UnicodeDecodeError
         return web.json_response({"error": str(err)}, status=400)
     return web.json_response({"faults": True})
 

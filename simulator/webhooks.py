@@ -150,6 +150,12 @@ class CallbackDispatcher:
     def reseed(self) -> None:
         self._random = random.Random(self._faults().seed)
 
+    def reset(self) -> None:
+        """Forget held (reorder) callbacks and the drop count; start the seed over."""
+        self._held.clear()
+        self.dropped = 0
+        self.reseed()
+
     def _start(self) -> None:
         if self._workers:
             return
