@@ -47,7 +47,9 @@ _LOGGER = logging.getLogger(__name__)
 PRICE_RETRY_DELAYS = (0.0, 30.0, 120.0, 600.0, 3600.0)
 # If a finished call's last callbacks never arrive, fetch its legs from Twilio after this.
 RECONCILE_AFTER_DIAL = 30.0
-RECONCILE_RETRY = 60.0
+RECONCILE_AFTER_RING = 60.0
+# A call still talking when checked is checked again this often (callbacks may be lost).
+RECONCILE_RETRY = 300.0
 RINGING_STATUSES = frozenset({"queued", "initiated", "ringing"})
 
 
@@ -249,9 +251,8 @@ class CallManager:
                 "started_at": record.created_at.isoformat(),
             },
         )
-        self._schedule_reconcile(
-            record, float(time_limit + 2 * self.config.ring_timeout + LEG_A_TIME_LIMIT_MARGIN)
-        )
+        # By then leg A has been answered or has ended: if no callback said which, ask.
+        self._schedule_reconcile(record, float(self.config.ring_timeout + RECONCILE_AFTER_RING))
         self._changed()
         return record
 

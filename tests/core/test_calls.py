@@ -183,7 +183,23 @@ def test_b_answered_but_never_bridged_is_no_answer() -> None:
             status("a", A, "completed", 3, 12, call_duration=9),
         ],
     )
+    assert record.active  # the <Dial action> names leg B; its own end is still to come
+    play(record, [status("b", B, "completed", 3, 11, call_duration=2)])
     assert (record.outcome, record.failed_party, record.duration) == (Outcome.NO_ANSWER, "b", 0)
+
+
+def test_declined_b_is_rejected_whatever_arrives_first() -> None:
+    for events in itertools.permutations(
+        [
+            status("a", A, "in-progress", 2, 3),
+            dial("no-answer", False, 0),
+            status("b", B, "no-answer", 2, 8, call_duration=0, sip_code=603),
+            status("a", A, "completed", 3, 12, call_duration=9),
+        ]
+    ):
+        record = new_record()
+        play(record, list(events))
+        assert (record.outcome, record.failed_party) == (Outcome.REJECTED, "b")
 
 
 def test_a_hangs_up_while_b_rings() -> None:

@@ -227,14 +227,8 @@ class CallRecord:
         changes: list[Change] = []
         if bridged:
             changes.extend(self._connect(at))
-        if not leg_b.ended:
-            # The action is final for leg B: DialCallDuration is B's billed duration, and
-            # B's own last callback (which may never come) would say the same.
-            answered = status in {"completed", "answered"}
-            leg_b.status = "completed" if answered else status
-            leg_b.ended_at = at
-            leg_b.duration = duration if answered else 0
-            changes.append(Change("progress", "b", leg_b.status))
+        # Leg B's own final callback (or, if it is lost, its Call resource) still closes
+        # leg B: only it carries the billed CallDuration and the SIP code of a decline.
         changes.extend(self._finish_if_over(at))
         return changes
 
