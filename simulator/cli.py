@@ -9,6 +9,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
+import yaml
+
 from .harness import Simulator
 from .scenario import Scenario, ScenarioError
 
@@ -93,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return asyncio.run(serve(args))
         return asyncio.run(replay_command(args))
-    except ScenarioError as err:
+    except (ScenarioError, ValueError, OSError, yaml.YAMLError) as err:
+        # A bad scenario or recording, a port in use: say so, no traceback.
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -17,11 +17,17 @@ from .signing import signature
 
 
 class Recorder:
-    """Appends each exchange to a YAML file as soon as it is answered."""
+    """Appends each exchange to a YAML file as soon as it is answered.
+
+    The file is `exchanges:` followed by one block-sequence item per exchange, so each
+    exchange costs one append (a rewrite per exchange made long runs quadratic) and the
+    file is valid YAML after every write, even if the run is killed.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.entries: list[dict[str, Any]] = []
+        self.count = 0
+        self.path.write_text("exchanges:\n", encoding="utf-8")
 
     def attach(self, simulator: Simulator) -> None:
         simulator.sender.listeners.append(self.record)
@@ -29,11 +35,10 @@ class Recorder:
     def record(self, exchange: Exchange) -> None:
         entry = exchange.to_dict()
         entry.pop("signature", None)  # re-signed on replay, for the replay's URL
-        self.entries.append(entry)
-        self.path.write_text(
-            yaml.safe_dump({"exchanges": self.entries}, sort_keys=False, allow_unicode=True),
-            encoding="utf-8",
-        )
+        item = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True)
+        with self.path.open("a", encoding="utf-8") as file:
+            file.write(item)
+        self.count += 1
 
 
 @dataclass
@@ -53,7 +58,9 @@ def retarget(url: str, target: str) -> str:
 
 def load_recording(path: str | Path) -> list[dict[str, Any]]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return list(data.get("exchanges", []))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a recording (expected a mapping with 'exchanges')")
+    return list(data.get("exchanges") or [])  # "exchanges:" alone (nothing recorded) is null
 
 
 async def replay(
