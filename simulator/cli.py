@@ -20,6 +20,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m simulator",
         description="An offline Twilio Programmable Voice: REST API (v2010), TwiML engine, "
         "virtual phones, signed webhooks, a virtual clock and an inspector at /_sim/.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="""examples:
+  python -m simulator serve --port 8765 --scenario simulator/scenarios/basic.yaml --speed 60
+  python -m simulator replay simulator/recordings/bridge_completed.yaml \\
+      --target http://127.0.0.1:8123 --auth-token simulator-auth-token
+
+inspector (while serving): GET /_sim/ (timelines), GET /_sim/calls (JSON),
+POST /_sim/clock/advance {"seconds": N}, POST /_sim/faults {...}, POST /_sim/reset""",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
@@ -51,7 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("--auth-token", required=True, help="auth token to sign with")
     replay.add_argument(
-        "--kinds", default="", help="comma-separated exchange kinds to send (default all)"
+        "--kinds",
+        default="",
+        help="comma-separated exchange kinds to send: voice, status, action, gather, "
+        "whisper, redirect (default all)",
     )
     return parser
 
