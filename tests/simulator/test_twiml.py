@@ -414,3 +414,46 @@ async def test_callback_hits_are_recorded(sim: Simulator, rest: Rest, app: App) 
     assert all(isinstance(h, Hit) and h.params["CallSid"] == sid for h in app.hits)
     async with aiohttp.ClientSession() as session, session.get(sim.url + "/_sim/calls") as r:
         assert r.status == 200
+
+
+async def test_ending_the_parent_by_rest_ends_the_bridge(
+    sim: Simulator, rest: Rest, app: App
+) -> None:
+    app.on("/answer", _dial(attrs="action='/dial-done'"))
+    app.on("/dial-done", "<Response><Say>ignored: the caller is gone</Say></Response>")
+    parent = await _call(rest, app.url("/answer"))
+    await sim.advance(3 + 4 + 20)
+    status, body = await rest.update(parent, Status="completed")
+    assert status == 200
+    assert body is not None
+    assert body["status"] == "completed"
+    [child] = sim.children(parent)
+    assert (child.status, child.duration) == ("completed", 20)
+    [done] = app.received("/dial-done")  # still requested, with the parent's final status
+    assert done.params["CallStatus"] == "completed"
+    assert done.params["DialCallStatus"] == "completed"
+    assert done.params["DialCallDuration"] == "20"
+    await sim.advance(10)
+    assert _leg(sim, parent).duration == 4 + 20
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        {
+            **base_scenario(),
+            "phones": {**base_scenario()["phones"], A: {"answer_after": 3, "hangup_after": 30}},
+        }
+    ],
+)
+async def test_the_caller_hanging_up_ends_the_bridge(sim: Simulator, rest: Rest, app: App) -> None:
+    app.on("/answer", _dial(attrs="action='/dial-done'"))
+    app.on("/dial-done", "<Response><Hangup/></Response>")
+    parent = await _call(rest, app.url("/answer"))
+    await sim.advance(3 + 30 + 1)
+    [child] = sim.children(parent)
+    assert (child.status, child.duration) == ("completed", 30 - 4)
+    [done] = app.received("/dial-done")
+    assert done.params["DialBridged"] == "true"
+    assert done.params["DialCallDuration"] == str(30 - 4)
+    assert _leg(sim, parent).duration == 30
