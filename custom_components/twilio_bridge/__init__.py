@@ -37,6 +37,7 @@ from .const import (
     CONF_RING_TIMEOUT,
     CONF_TIME_LIMIT,
     CONF_WARN_BEFORE,
+    CONF_WARNING_MESSAGE,
     CONF_WEBHOOK_BASE_URL,
     DEFAULT_CALL_LOG_SIZE,
     DEFAULT_COUNTRY_CODE,
@@ -76,7 +77,10 @@ RATES_SCHEMA = vol.Schema(
 
 def _not_both_api_base_url_and_edge(conf: dict[str, object]) -> dict[str, object]:
     if conf.get(CONF_API_BASE_URL) and conf.get(CONF_EDGE):
-        raise vol.Invalid(f"{CONF_EDGE} cannot be combined with {CONF_API_BASE_URL}")
+        # The path makes Home Assistant print only this key, not the whole block (and token).
+        raise vol.Invalid(
+            f"{CONF_EDGE} cannot be combined with {CONF_API_BASE_URL}", path=[CONF_EDGE]
+        )
     return conf
 
 
@@ -110,6 +114,7 @@ CONFIG_SCHEMA = vol.Schema(
                     vol.Optional(CONF_WARN_BEFORE, default=DEFAULT_WARN_BEFORE): vol.All(
                         vol.Coerce(int), vol.Range(min=5, max=3600)
                     ),
+                    vol.Optional(CONF_WARNING_MESSAGE): cv.string,
                     vol.Optional(CONF_GREETING): cv.string,
                     vol.Optional(CONF_LANGUAGE, default=DEFAULT_LANGUAGE): cv.string,
                     vol.Optional(CONF_COUNTRY_CODE, default=DEFAULT_COUNTRY_CODE): vol.All(

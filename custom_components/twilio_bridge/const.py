@@ -66,8 +66,20 @@ SIGNAL_UPDATED: Final = f"{DOMAIN}_updated"
 
 URL_BASE: Final = "/api/twilio_bridge"
 URL_ANSWER: Final = URL_BASE + "/answer/{call_id}"
+URL_ANSWER_LEG: Final = URL_BASE + "/answer/{call_id}/{leg}"
 URL_STATUS: Final = URL_BASE + "/status/{call_id}/{leg}"
 URL_DIAL_DONE: Final = URL_BASE + "/dial_done/{call_id}"
+URL_DIAL_DONE_LEG: Final = URL_BASE + "/dial_done/{call_id}/{leg}"
+URL_CONFERENCE: Final = URL_BASE + "/conference/{call_id}"
+URL_ANNOUNCE: Final = URL_BASE + "/announce/{call_id}"
+
+CONF_WARNING_MESSAGE: Final = "warning_message"
+
+# Said to both parties warn_before seconds before time_limit (conference mode).
+WARNING_MESSAGES: Final = {
+    "ja": "まもなく通話が終了します。残り時間はあと{minutes}分です。",
+    "en": "This call will end in {minutes} minutes.",
+}
 
 # Said to party A when B could not be reached, before the call is hung up.
 UNREACHABLE_MESSAGES: Final = {

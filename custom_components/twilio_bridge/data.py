@@ -27,6 +27,7 @@ from .const import (
     CONF_RING_TIMEOUT,
     CONF_TIME_LIMIT,
     CONF_WARN_BEFORE,
+    CONF_WARNING_MESSAGE,
     DOMAIN,
 )
 from .core.numbers import PhoneNumber
@@ -50,6 +51,7 @@ class BridgeConfig:
     ring_timeout: int
     time_limit: int
     warn_before: int
+    warning_message: str | None
     greeting: str | None
     language: str
     country_code: str
@@ -77,6 +79,7 @@ class BridgeConfig:
             ring_timeout=conf[CONF_RING_TIMEOUT],
             time_limit=conf[CONF_TIME_LIMIT],
             warn_before=conf[CONF_WARN_BEFORE],
+            warning_message=conf.get(CONF_WARNING_MESSAGE),
             greeting=conf.get(CONF_GREETING),
             language=conf[CONF_LANGUAGE],
             country_code=conf[CONF_COUNTRY_CODE],

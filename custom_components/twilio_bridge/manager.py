@@ -20,13 +20,13 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later, async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
+from .conference import ConferenceController
 from .const import (
     EVENT_CALL_CONNECTED,
     EVENT_CALL_ENDED,
     EVENT_CALL_PROGRESS,
     EVENT_CALL_STARTED,
     LEG_A_TIME_LIMIT_MARGIN,
-    MODE_BRIDGE,
     SIGNAL_UPDATED,
     UNREACHABLE_MESSAGES,
     URL_ANSWER,
@@ -84,7 +84,7 @@ class CallManager:
         self._records: OrderedDict[str, CallRecord] = OrderedDict()
         self._totals = MonthTotals(month_key(dt_util.now()))
         self._timers: dict[tuple[str, str], CALLBACK_TYPE] = {}
-        self._listeners: list[Callable[[], None]] = []
+        self.conference = ConferenceController(self)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -98,6 +98,8 @@ class CallManager:
         self._roll_month()
         self._schedule_month_rollover()
         for record in self.active_records():
+            if record.conference:
+                self.conference.resume(record)
             self.hass.async_create_task(
                 self.async_reconcile(record), f"twilio_bridge reconcile {record.call_id}"
             )
@@ -189,7 +191,7 @@ class CallManager:
 
     # ------------------------------------------------------------------ placing calls
 
-    def _url(self, template: str, **parts: str) -> str:
+    def url(self, template: str, **parts: str) -> str:
         return self.config.webhook_base_url + template.format(**parts)
 
     async def async_connect(
@@ -197,6 +199,7 @@ class CallManager:
         party_a: PhoneNumber,
         party_b: PhoneNumber,
         *,
+        mode: str,
         time_limit: int,
         greeting: str | None,
         label: str | None,
@@ -205,7 +208,7 @@ class CallManager:
         call_id = secrets.token_hex(16)  # unguessable: it is part of every webhook URL
         record = CallRecord(
             call_id=call_id,
-            mode=MODE_BRIDGE,
+            mode=mode,
             party_a=party_a.e164,
             party_b=party_b.e164,
             class_a=party_a.rate_class,
@@ -224,11 +227,13 @@ class CallManager:
                 NewCall(
                     to=party_a.e164,
                     from_=self.config.phone_number.e164,
-                    url=self._url(URL_ANSWER, call_id=call_id),
-                    status_callback=self._url(URL_STATUS, call_id=call_id, leg="a"),
+                    url=self.url(URL_ANSWER, call_id=call_id),
+                    status_callback=self.url(URL_STATUS, call_id=call_id, leg="a"),
                     status_callback_events=twiml.LEG_STATUS_EVENTS,
                     timeout=self.config.ring_timeout,
-                    time_limit=time_limit + self.config.ring_timeout + LEG_A_TIME_LIMIT_MARGIN,
+                    time_limit=self.conference.leg_cap(record)
+                    if record.conference
+                    else time_limit + self.config.ring_timeout + LEG_A_TIME_LIMIT_MARGIN,
                 )
             )
         except TwilioApiError:
@@ -266,23 +271,29 @@ class CallManager:
 
     # ------------------------------------------------------------------ webhooks
 
-    def answer(self, record: CallRecord, params: Mapping[str, str]) -> str:
-        """TwiML for leg A once party A answers: greeting, then dial party B."""
-        changes = record.mark_answered("a", params.get("CallSid", ""), dt_util.utcnow())
+    def answer(self, record: CallRecord, leg: LegName, params: Mapping[str, str]) -> str:
+        """TwiML for a party who answered: bridge mode dials B from A's call."""
+        changes = record.mark_answered(leg, params.get("CallSid", ""), dt_util.utcnow())
         self._apply(record, changes)
+        if record.conference:
+            return self.conference.answer(record, leg)
+        if leg == "b":
+            return twiml.hangup()  # bridge mode never calls B with a URL of its own
         return twiml.bridge_answer(
             party_b=record.party_b,
             caller_id=self.config.phone_number.e164,
             ring_timeout=self.config.ring_timeout,
             time_limit=record.time_limit or self.config.time_limit,
-            dial_done_url=self._url(URL_DIAL_DONE, call_id=record.call_id),
-            leg_b_status_url=self._url(URL_STATUS, call_id=record.call_id, leg="b"),
+            dial_done_url=self.url(URL_DIAL_DONE, call_id=record.call_id),
+            leg_b_status_url=self.url(URL_STATUS, call_id=record.call_id, leg="b"),
             greeting=record.greeting,
             language=self.config.language,
         )
 
     def dial_done(self, record: CallRecord, params: Mapping[str, str]) -> str:
         """TwiML for the <Dial action>: hang leg A up at once so it stops billing."""
+        if record.conference:
+            return twiml.hangup()  # the room closed: this party's leg ends with it
         bridged = params.get("DialBridged", "").lower() == "true"
         changes = record.apply_dial_result(
             status=params.get("DialCallStatus", "failed"),
@@ -295,10 +306,10 @@ class CallManager:
         if record.active:
             # Leg A's final callback should follow our <Hangup/>; if it never does, ask.
             self._schedule_reconcile(record, RECONCILE_AFTER_DIAL)
-        message = None if bridged else self._unreachable_message()
+        message = None if bridged else self.unreachable_message()
         return twiml.dial_done(message=message, language=self.config.language)
 
-    def _unreachable_message(self) -> str:
+    def unreachable_message(self) -> str:
         language = self.config.language.split("-")[0].lower()
         return UNREACHABLE_MESSAGES.get(language, UNREACHABLE_MESSAGES["en"])
 
@@ -315,6 +326,25 @@ class CallManager:
             sip_code=_int(params.get("SipResponseCode")),
         )
         self._apply(record, changes)
+
+    def conference_event(self, record: CallRecord, params: Mapping[str, str]) -> None:
+        """Apply one conference status callback."""
+        changes = record.apply_conference_event(
+            params.get("StatusCallbackEvent", ""),
+            conference_sid=params.get("ConferenceSid", ""),
+            call_sid=params.get("CallSid"),
+            at=_timestamp(params),
+        )
+        self._apply(record, changes)
+
+    def owns_conference(self, record: CallRecord, params: Mapping[str, str]) -> bool:
+        """Whether a signed conference callback is about this record's room and legs."""
+        if params.get("FriendlyName") != record.room:
+            return False
+        if record.conference_sid and params.get("ConferenceSid") != record.conference_sid:
+            return False
+        call_sid = params.get("CallSid")
+        return not call_sid or record.leg_of(call_sid) is not None
 
     def owns(self, record: CallRecord, leg: LegName, params: Mapping[str, str]) -> bool:
         """Whether a signed request is about this record's leg (not another call's)."""
@@ -351,6 +381,8 @@ class CallManager:
                 )
             else:
                 self._ended(record)
+        if record.conference:
+            self.conference.after_changes(record, changes)
         if record.active and any(record.legs[name].ended for name in LEGS):
             # One leg is over; if the other's last callback is lost, Twilio will tell us.
             self._schedule_reconcile(record, RECONCILE_AFTER_DIAL)
@@ -361,7 +393,7 @@ class CallManager:
         self._roll_month()
         self._totals.talk_seconds += record.duration or 0
         self._totals.cost += record.cost
-        self._cancel(record.call_id, "reconcile")
+        self.cancel(record.call_id, "reconcile")
         _LOGGER.info(
             "Call %s ended: %s, %s s talk", record.call_id, record.outcome, record.duration
         )
@@ -388,13 +420,13 @@ class CallManager:
 
     # ------------------------------------------------------------------ timers
 
-    def _cancel(self, call_id: str, kind: str) -> None:
+    def cancel(self, call_id: str, kind: str) -> None:
         cancel = self._timers.pop((call_id, kind), None)
         if cancel is not None:
             cancel()
 
-    def _later(self, call_id: str, kind: str, delay: float, job: Callable[[], Any]) -> None:
-        self._cancel(call_id, kind)
+    def later(self, call_id: str, kind: str, delay: float, job: Callable[[], Any]) -> None:
+        self.cancel(call_id, kind)
 
         @callback
         def fire(_now: datetime) -> None:
@@ -404,7 +436,7 @@ class CallManager:
         self._timers[(call_id, kind)] = async_call_later(self.hass, timedelta(seconds=delay), fire)
 
     def _schedule_reconcile(self, record: CallRecord, delay: float) -> None:
-        self._later(record.call_id, "reconcile", delay, lambda: self.async_reconcile(record))
+        self.later(record.call_id, "reconcile", delay, lambda: self.async_reconcile(record))
 
     def _schedule_price(self, record: CallRecord, attempt: int) -> None:
         if attempt >= len(PRICE_RETRY_DELAYS):
@@ -417,7 +449,7 @@ class CallManager:
         if delay == 0:
             self.hass.async_create_task(fetch(), f"twilio_bridge price {record.call_id}")
         else:
-            self._later(record.call_id, "price", delay, fetch)
+            self.later(record.call_id, "price", delay, fetch)
 
     # ------------------------------------------------------------------ Twilio's truth
 
@@ -495,6 +527,16 @@ class CallManager:
             leg_a = record.legs["a"]
             if leg_a.sid is None or not record.active:
                 continue
-            await self.api.hangup(leg_a.sid, ringing=leg_a.status in RINGING_STATUSES)
+            if record.conference:
+                await self.conference.async_hangup(record)
+            else:
+                # Leg B is a <Dial> child of leg A: Twilio ends it with A.
+                await self.api.hangup(leg_a.sid, ringing=leg_a.status in RINGING_STATUSES)
             ended.append(record.call_id)
         return ended
+
+    async def async_extend(self, record: CallRecord, seconds: int) -> int:
+        """Move a conference call's time limit; returns the new limit in seconds."""
+        new_limit = await self.conference.async_extend(record, seconds)
+        self._changed()
+        return new_limit

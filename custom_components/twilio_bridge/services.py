@@ -100,8 +100,6 @@ async def _connect(call: ServiceCall) -> ServiceResponse:
     data = _data(call)
     config, manager = data.config, data.manager
     mode = call.data.get(ATTR_MODE, config.mode)
-    if mode != MODE_BRIDGE:
-        raise _invalid("mode_unavailable", mode=mode)
     party_a = _destination(data, call.data[ATTR_PARTY_A], ATTR_PARTY_A)
     party_b = _destination(data, call.data[ATTR_PARTY_B], ATTR_PARTY_B)
     if party_a.e164 == party_b.e164:
@@ -117,6 +115,7 @@ async def _connect(call: ServiceCall) -> ServiceResponse:
         record = await manager.async_connect(
             party_a,
             party_b,
+            mode=mode,
             time_limit=time_limit,
             greeting=call.data.get(ATTR_GREETING, config.greeting),
             label=call.data.get(ATTR_LABEL),
@@ -151,7 +150,13 @@ async def _extend(call: ServiceCall) -> ServiceResponse:
         raise _invalid("unknown_call", call_id=call_id)
     if not record.active:
         raise _invalid("call_not_active", call_id=call_id)
-    raise _invalid("extend_needs_conference", call_id=call_id)
+    if not record.conference:
+        raise _invalid("extend_needs_conference", call_id=call_id)
+    try:
+        limit = await manager.async_extend(record, call.data[ATTR_SECONDS])
+    except TwilioApiError as err:
+        raise _twilio_error(err) from err
+    return {"call_id": call_id, "time_limit": limit}
 
 
 async def _get_calls(call: ServiceCall) -> ServiceResponse:

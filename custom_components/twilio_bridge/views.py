@@ -15,9 +15,17 @@ from aiohttp import web
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from twilio.request_validator import RequestValidator
 
-from .const import URL_ANSWER, URL_DIAL_DONE, URL_STATUS
+from .const import (
+    URL_ANNOUNCE,
+    URL_ANSWER,
+    URL_ANSWER_LEG,
+    URL_CONFERENCE,
+    URL_DIAL_DONE,
+    URL_DIAL_DONE_LEG,
+    URL_STATUS,
+)
 from .core import twiml
-from .core.calls import LEGS, CallRecord, LegName
+from .core.calls import CallRecord, LegName
 from .data import DATA_KEY, TwilioBridgeData
 from .manager import CallManager
 
@@ -88,14 +96,21 @@ class TwilioWebhookView(HomeAssistantView):
         raise NotImplementedError
 
 
+def _leg(leg: str) -> LegName | None:
+    return "a" if leg == "a" else "b" if leg == "b" else None
+
+
 class AnswerView(TwilioWebhookView):
-    """Leg A answered: greet party A and dial party B."""
+    """A party answered: bridge mode greets A and dials B; conference mode joins the room."""
 
     url = URL_ANSWER
+    extra_urls = [URL_ANSWER_LEG]
     name = "api:twilio_bridge:answer"
 
-    async def post(self, request: web.Request, call_id: str) -> web.Response:
-        return await self._handle(request, call_id, "a")
+    async def post(self, request: web.Request, call_id: str, leg: str = "a") -> web.Response:
+        if (name := _leg(leg)) is None:
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        return await self._handle(request, call_id, name)
 
     def respond(
         self,
@@ -106,7 +121,7 @@ class AnswerView(TwilioWebhookView):
     ) -> web.Response:
         if record is None or not record.active:
             return _twiml(twiml.hangup())  # unknown or finished call: never dial anyone
-        return _twiml(manager.answer(record, params))
+        return _twiml(manager.answer(record, leg, params))
 
 
 class LegStatusView(TwilioWebhookView):
@@ -116,9 +131,9 @@ class LegStatusView(TwilioWebhookView):
     name = "api:twilio_bridge:status"
 
     async def post(self, request: web.Request, call_id: str, leg: str) -> web.Response:
-        if leg not in LEGS:
+        if (name := _leg(leg)) is None:
             return web.Response(status=HTTPStatus.NOT_FOUND)
-        return await self._handle(request, call_id, "a" if leg == "a" else "b")
+        return await self._handle(request, call_id, name)
 
     def respond(
         self,
@@ -133,13 +148,16 @@ class LegStatusView(TwilioWebhookView):
 
 
 class DialDoneView(TwilioWebhookView):
-    """The <Dial action>: B's outcome; answer <Hangup/> so leg A stops billing."""
+    """The <Dial action>: B's outcome; answer <Hangup/> so the leg stops billing."""
 
     url = URL_DIAL_DONE
+    extra_urls = [URL_DIAL_DONE_LEG]
     name = "api:twilio_bridge:dial_done"
 
-    async def post(self, request: web.Request, call_id: str) -> web.Response:
-        return await self._handle(request, call_id, "a")
+    async def post(self, request: web.Request, call_id: str, leg: str = "a") -> web.Response:
+        if (name := _leg(leg)) is None:
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        return await self._handle(request, call_id, name)
 
     def respond(
         self,
@@ -153,4 +171,42 @@ class DialDoneView(TwilioWebhookView):
         return _twiml(manager.dial_done(record, params))
 
 
-VIEWS = (AnswerView, LegStatusView, DialDoneView)
+class ConferenceView(TwilioWebhookView):
+    """Conference status callbacks (conference mode)."""
+
+    url = URL_CONFERENCE
+    name = "api:twilio_bridge:conference"
+
+    async def post(self, request: web.Request, call_id: str) -> web.Response:
+        checked = await self._signed_params(request)
+        if isinstance(checked, web.Response):
+            return checked
+        data, params = checked
+        manager = data.manager
+        record = manager.record(call_id)
+        if record is not None:
+            if not manager.owns_conference(record, params):
+                _LOGGER.warning("Rejected a %s webhook about another call", self.name)
+                return web.Response(status=HTTPStatus.FORBIDDEN)
+            manager.conference_event(record, params)
+        return web.Response(status=HTTPStatus.NO_CONTENT)
+
+
+class AnnounceView(TwilioWebhookView):
+    """The AnnounceUrl: what both parties hear before the time limit."""
+
+    url = URL_ANNOUNCE
+    name = "api:twilio_bridge:announce"
+
+    async def post(self, request: web.Request, call_id: str) -> web.Response:
+        checked = await self._signed_params(request)
+        if isinstance(checked, web.Response):
+            return checked
+        data, _params = checked
+        record = data.manager.record(call_id)
+        if record is None or not record.conference:
+            return _twiml(twiml.announcement(message="", language=data.config.language))
+        return _twiml(data.manager.conference.announcement(record))
+
+
+VIEWS = (AnswerView, LegStatusView, DialDoneView, ConferenceView, AnnounceView)

@@ -90,9 +90,3 @@ async def test_simulator_rejection_names_twilio_code(bridge: Bridge) -> None:
     with pytest.raises(HomeAssistantError) as raised:
         await bridge.connect(PARTY_A, PARTY_B)
     assert "error 21215" in str(raised.value)
-
-
-async def test_conference_mode_is_refused_until_available(bridge: Bridge) -> None:
-    with pytest.raises(ServiceValidationError) as raised:
-        await bridge.connect(PARTY_A, PARTY_B, mode="conference")
-    assert raised.value.translation_key == "mode_unavailable"

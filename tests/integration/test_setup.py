@@ -94,3 +94,16 @@ async def test_services_without_configuration_raise_a_clear_error(hass: HomeAssi
     with pytest.raises(ServiceValidationError) as raised:
         await hass.services.async_call(DOMAIN, "get_calls", {}, blocking=True, return_response=True)
     assert raised.value.translation_key == "not_configured"
+
+
+async def test_invalid_configuration_does_not_log_the_auth_token(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    for bad in (
+        {"edge": "tokyo", "api_base_url": "http://127.0.0.1:8765"},
+        {"ring_timeout": 1},
+        {"unknown_key": 1},
+    ):
+        assert not await async_setup_component(hass, DOMAIN, {DOMAIN: {**BASE, **bad}})
+    assert "Invalid config for 'twilio_bridge'" in caplog.text
+    assert BASE["auth_token"] not in caplog.text

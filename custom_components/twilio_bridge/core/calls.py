@@ -7,6 +7,7 @@ status sticks, and the record is finished only when both legs are known to be ov
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -14,7 +15,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from .numbers import RateClass
-from .pricing import RateTable, leg_cost
+from .pricing import RateTable, conference_fee, leg_cost
 
 type LegName = Literal["a", "b"]
 LEGS: tuple[LegName, LegName] = ("a", "b")
@@ -72,6 +73,8 @@ class Leg:
     duration: int | None = None  # CallDuration: seconds billed for this leg
     sip_code: int | None = None
     price: Decimal | None = None  # Twilio's price once reported (positive)
+    joined_at: datetime | None = None  # conference mode: in the room from...
+    left_at: datetime | None = None  # ...until
 
     @property
     def ended(self) -> bool:
@@ -87,6 +90,8 @@ class Leg:
             "duration": self.duration,
             "sip_code": self.sip_code,
             "price": None if self.price is None else str(self.price),
+            "joined_at": _iso(self.joined_at),
+            "left_at": _iso(self.left_at),
         }
 
     @classmethod
@@ -101,6 +106,8 @@ class Leg:
             duration=data.get("duration"),
             sip_code=data.get("sip_code"),
             price=None if price is None else Decimal(str(price)),
+            joined_at=_parse(data.get("joined_at")),
+            left_at=_parse(data.get("left_at")),
         )
 
 
@@ -117,7 +124,7 @@ class DialResult:
 class Change:
     """Something that happened to a record, for events and entities."""
 
-    kind: Literal["progress", "connected", "ended"]
+    kind: Literal["progress", "connected", "ended", "conference_started", "conference_ended"]
     leg: LegName | None = None
     status: str | None = None
 
@@ -146,6 +153,18 @@ class CallRecord:
     cost: Decimal | None = None
     cost_final: bool = False  # True once Twilio's prices replaced the estimate
     dial: DialResult | None = None
+    fees: Decimal = Decimal(0)  # conference participant fees (not in the legs' prices)
+    conference_sid: str | None = None
+    talk_ended_at: datetime | None = None  # conference mode: when the room closed
+
+    @property
+    def conference(self) -> bool:
+        return self.mode == "conference"
+
+    @property
+    def room(self) -> str:
+        """The conference room's name: unguessable, like the call id it is made of."""
+        return f"twilio_bridge-{self.call_id}"
 
     @property
     def active(self) -> bool:
@@ -238,6 +257,26 @@ class CallRecord:
             leg_name, call_sid=call_sid, status="in-progress", sequence=None, at=at
         )
 
+    def apply_conference_event(
+        self, event: str, *, conference_sid: str, call_sid: str | None, at: datetime
+    ) -> list[Change]:
+        """Apply one conference status callback (conference mode); repeats change nothing."""
+        if self.conference_sid is None:
+            self.conference_sid = conference_sid
+        elif conference_sid != self.conference_sid:
+            return []
+        leg = self.legs[name] if call_sid and (name := self.leg_of(call_sid)) else None
+        if event == "participant-join" and leg is not None and leg.joined_at is None:
+            leg.joined_at = at
+        elif event == "participant-leave" and leg is not None and leg.left_at is None:
+            leg.left_at = at
+        elif event == "conference-start" and self.active and self.connected_at is None:
+            return [*self._connect(at), Change("conference_started")]
+        elif event == "conference-end" and self.talk_ended_at is None:
+            self.talk_ended_at = at
+            return [Change("conference_ended")]
+        return []
+
     # ------------------------------------------------------------------ the end
 
     def _finish_if_over(self, at: datetime) -> list[Change]:
@@ -267,14 +306,17 @@ class CallRecord:
     def _finish(self, at: datetime) -> None:
         leg_a, leg_b = self.legs["a"], self.legs["b"]
         self.ended_at = max(filter(None, (leg_a.ended_at, leg_b.ended_at, at)))
-        talked = self.dial.bridged if self.dial else (leg_b.duration or 0) > 0
+        if self.conference:
+            talked = self.connected_at is not None  # the room started with both parties
+        else:
+            talked = self.dial.bridged if self.dial else (leg_b.duration or 0) > 0
         if not self._a_talked():
             self.outcome = outcome_of(leg_a.status or "failed", leg_a.sip_code)
             self.failed_party = "a"
         elif talked:
             self.outcome = Outcome.COMPLETED
         else:
-            b_status = self.dial.status if self.dial else leg_b.status
+            b_status = self.dial.status if self.dial and not self.conference else leg_b.status
             if b_status in (None, "canceled"):
                 # A hung up before B was dialed or while B was ringing.
                 self.outcome, self.failed_party = Outcome.CANCELED, "a"
@@ -290,6 +332,10 @@ class CallRecord:
         return outcome_of(status, self.legs["b"].sip_code)
 
     def _talk_seconds(self) -> int:
+        if self.conference:
+            if self.connected_at and self.talk_ended_at:
+                return max(0, round((self.talk_ended_at - self.connected_at).total_seconds()))
+            return self.legs["b"].duration or 0
         if self.dial is not None and self.dial.bridged:
             return self.dial.duration
         return self.legs["b"].duration or 0
@@ -303,7 +349,21 @@ class CallRecord:
             # A leg whose final callback is missing billed at least the talk time.
             seconds = leg.duration if leg.duration is not None else self.duration or 0
             total += leg_cost(seconds, rate_class, rates)
-        return total
+        self.fees = self._conference_fees(rates)
+        return total + self.fees
+
+    def _conference_fees(self, rates: RateTable) -> Decimal:
+        """Per participant, per started minute in the room (conference mode only)."""
+        if not self.conference:
+            return Decimal(0)
+        fees = Decimal(0)
+        for leg in self.legs.values():
+            if leg.joined_at is None:
+                continue
+            left = leg.left_at or self.talk_ended_at or leg.ended_at or leg.joined_at
+            seconds = max(0, math.ceil((left - leg.joined_at).total_seconds()))
+            fees += conference_fee(seconds, rates)
+        return fees
 
     def apply_prices(self, prices: dict[LegName, Decimal | None]) -> bool:
         """Take Twilio's reported prices; True once every billed leg has one."""
@@ -312,7 +372,8 @@ class CallRecord:
                 self.legs[name].price = abs(price)
         billed = [self.legs[n] for n in LEGS if self.legs[n].sid is not None]
         if billed and all(leg.price is not None for leg in billed):
-            self.cost = sum((leg.price or Decimal(0) for leg in billed), Decimal(0))
+            legs = sum((leg.price or Decimal(0) for leg in billed), Decimal(0))
+            self.cost = legs + self.fees  # Twilio bills conference fees apart from calls
             self.cost_final = True
         return self.cost_final
 
@@ -339,6 +400,9 @@ class CallRecord:
             "failed_party": self.failed_party,
             "cost": None if self.cost is None else str(self.cost),
             "cost_final": self.cost_final,
+            "fees": str(self.fees),
+            "conference_sid": self.conference_sid,
+            "talk_ended_at": _iso(self.talk_ended_at),
             "dial": None
             if self.dial is None
             else {
@@ -375,5 +439,8 @@ class CallRecord:
             failed_party=data.get("failed_party"),
             cost=None if data.get("cost") is None else Decimal(str(data["cost"])),
             cost_final=bool(data.get("cost_final", False)),
+            fees=Decimal(str(data.get("fees", "0"))),
+            conference_sid=data.get("conference_sid"),
+            talk_ended_at=_parse(data.get("talk_ended_at")),
             dial=None if not dial else DialResult(**dial),
         )

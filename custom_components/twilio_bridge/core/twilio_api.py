@@ -134,6 +134,34 @@ class TwilioApi:
         )
         return [_call_info(call) for call in calls]
 
+    async def redirect(self, sid: str, twiml: str) -> CallInfo:
+        """Replace what an in-progress call is doing (e.g. say a message, then hang up)."""
+        updated = await self._run("Calls.update", self._client.calls(sid).update_async(twiml=twiml))
+        return _call_info(updated)
+
+    async def set_time_limit(self, sid: str, seconds: int) -> CallInfo:
+        """Move a call's safety cap (TimeLimit), e.g. after an extension."""
+        updated = await self._run(
+            "Calls.update", self._client.calls(sid).update_async(time_limit=seconds)
+        )
+        return _call_info(updated)
+
+    async def announce(self, conference_sid: str, url: str) -> None:
+        """Play the TwiML at `url` to everyone in a conference."""
+        await self._run(
+            "Conferences.update",
+            self._client.conferences(conference_sid).update_async(
+                announce_url=url, announce_method="POST"
+            ),
+        )
+
+    async def end_conference(self, conference_sid: str) -> None:
+        """Close a conference: every participant leaves it at once."""
+        await self._run(
+            "Conferences.update",
+            self._client.conferences(conference_sid).update_async(status="completed"),
+        )
+
     async def hangup(self, sid: str, *, ringing: bool = False) -> CallInfo:
         """End a call: `canceled` while it rings, `completed` once it is in progress."""
         status = "canceled" if ringing else "completed"

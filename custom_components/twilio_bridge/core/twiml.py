@@ -61,3 +61,45 @@ def hangup() -> str:
     response = VoiceResponse()
     response.hangup()
     return str(response)
+
+
+# Conference status events the integration listens to (TwiML: one space-separated attribute).
+CONFERENCE_EVENTS: Final = ("start", "end", "join", "leave", "announcement")
+
+
+def conference_join(
+    *,
+    room: str,
+    dial_done_url: str,
+    status_callback: str,
+    time_limit: int,
+    greeting: str | None,
+    language: str,
+) -> str:
+    """Put one party into the call's conference room.
+
+    endConferenceOnExit on both parties: when either leaves, the other is not kept (and
+    billed) alone in the room. waitUrl="" waits in silence instead of Twilio's hold music.
+    Twilio takes statusCallback from the first participant only, so both send it.
+    """
+    response = VoiceResponse()
+    _say(response, greeting, language)
+    dial = response.dial(action=dial_done_url, method="POST", time_limit=time_limit)
+    dial.conference(
+        room,
+        start_conference_on_enter=True,
+        end_conference_on_exit=True,
+        beep=False,
+        wait_url="",
+        status_callback=status_callback,
+        status_callback_event=" ".join(CONFERENCE_EVENTS),
+        status_callback_method="POST",
+    )
+    return str(response)
+
+
+def announcement(*, message: str, language: str) -> str:
+    """What a conference AnnounceUrl plays to every participant."""
+    response = VoiceResponse()
+    _say(response, message, language)
+    return str(response)

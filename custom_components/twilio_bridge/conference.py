@@ -1,0 +1,225 @@
+"""Conference mode: both parties in a room, a warning before the end, and extension.
+
+Bridge mode needs none of this: Twilio ends both legs itself. In a conference the
+integration does the timing: it places leg B once A answers, announces the warning into
+the room warn_before seconds before time_limit, closes the room at time_limit, and makes
+sure no leg is left open (and billed) when the other party is gone.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    LEG_A_TIME_LIMIT_MARGIN,
+    URL_ANNOUNCE,
+    URL_ANSWER_LEG,
+    URL_CONFERENCE,
+    URL_DIAL_DONE_LEG,
+    URL_STATUS,
+)
+from .core import twiml
+from .core.calls import TERMINAL_STATUSES, CallRecord, Change
+from .core.twilio_api import NewCall, TwilioApiError
+
+if TYPE_CHECKING:
+    from .manager import CallManager
+
+_LOGGER = logging.getLogger(__name__)
+
+# Twilio's own cap on a <Dial>; the real limit is enforced by the integration (and by each
+# leg's REST TimeLimit as a safety net), so that `extend` can move it.
+DIAL_TIME_LIMIT = 14400
+
+
+def warning_text(language: str, seconds: int) -> str:
+    """The default "time is nearly up" message, in the <Say> language."""
+    japanese = language.lower().startswith("ja")
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        if japanese:
+            return f"まもなく通話が終了します。残り時間はあと{minutes}分です。"
+        return f"This call will end in {minutes} minute{'s' if minutes != 1 else ''}."
+    if japanese:
+        return f"まもなく通話が終了します。残り時間はあと{seconds}秒です。"
+    return f"This call will end in {seconds} seconds."
+
+
+class ConferenceController:
+    """The conference-mode half of the call manager."""
+
+    def __init__(self, manager: CallManager) -> None:
+        self.manager = manager
+        # When each room started, on Home Assistant's clock: the limit counts from here.
+        self._started: dict[str, float] = {}
+
+    def _url(self, template: str, record: CallRecord, **parts: str) -> str:
+        return self.manager.url(template, call_id=record.call_id, **parts)
+
+    def leg_cap(self, record: CallRecord) -> int:
+        """A leg's REST TimeLimit: talk limit plus room for ringing, greeting, warning."""
+        config = self.manager.config
+        return (
+            (record.time_limit or config.time_limit)
+            + 2 * config.ring_timeout
+            + (LEG_A_TIME_LIMIT_MARGIN)
+        )
+
+    # ------------------------------------------------------------------ webhooks
+
+    def answer(self, record: CallRecord, leg: str) -> str:
+        """TwiML that puts the party who answered into the room; A's answer dials B."""
+        if leg == "a" and record.legs["b"].sid is None and not record.legs["b"].ended:
+            self.manager.hass.async_create_task(
+                self._place_b(record), f"twilio_bridge place B {record.call_id}"
+            )
+        return twiml.conference_join(
+            room=record.room,
+            dial_done_url=self._url(URL_DIAL_DONE_LEG, record, leg=leg),
+            status_callback=self._url(URL_CONFERENCE, record),
+            time_limit=DIAL_TIME_LIMIT,
+            greeting=record.greeting if leg == "a" else None,
+            language=self.manager.config.language,
+        )
+
+    def announcement(self, record: CallRecord) -> str:
+        config = self.manager.config
+        message = config.warning_message or warning_text(config.language, config.warn_before)
+        return twiml.announcement(message=message, language=config.language)
+
+    async def _place_b(self, record: CallRecord) -> None:
+        config = self.manager.config
+        try:
+            info = await self.manager.api.create_call(
+                NewCall(
+                    to=record.party_b,
+                    from_=config.phone_number.e164,
+                    url=self._url(URL_ANSWER_LEG, record, leg="b"),
+                    status_callback=self._url(URL_STATUS, record, leg="b"),
+                    status_callback_events=twiml.LEG_STATUS_EVENTS,
+                    timeout=config.ring_timeout,
+                    time_limit=self.leg_cap(record),
+                )
+            )
+        except TwilioApiError as err:
+            _LOGGER.warning("Call %s: party B could not be called: %s", record.call_id, err)
+            leg_b = record.legs["b"]
+            leg_b.status, leg_b.ended_at = "failed", dt_util.utcnow()
+            await self._release_a(record)
+            return
+        if record.legs["b"].sid is None:
+            record.legs["b"].sid = info.sid
+        if not record.active or record.legs["a"].ended:
+            await self._hang_up(info.sid, ringing=True)  # A gave up while we were dialing
+
+    # ------------------------------------------------------------------ reactions
+
+    def resume(self, record: CallRecord) -> None:
+        """After a restart: the room started at connected_at; re-arm what is left."""
+        if record.connected_at and record.talk_ended_at is None:
+            self._started[record.call_id] = record.connected_at.timestamp()
+            self._arm(record)
+
+    def after_changes(self, record: CallRecord, changes: list[Change]) -> None:
+        """React to what just happened to a conference-mode record."""
+        for change in changes:
+            if change.kind == "conference_started":
+                self._started[record.call_id] = dt_util.utcnow().timestamp()
+                self._arm(record)
+            elif change.kind == "conference_ended":
+                self._disarm(record)
+            elif change.kind == "progress" and change.status in TERMINAL_STATUSES:
+                self._leg_over(record, change.leg)
+
+    def _leg_over(self, record: CallRecord, leg: str | None) -> None:
+        leg_a, leg_b = record.legs["a"], record.legs["b"]
+        create = self.manager.hass.async_create_task
+        if leg == "b" and leg_b.joined_at is None and not leg_a.ended and leg_a.sid:
+            # B never made it into the room: tell A, then end A's leg.
+            create(self._release_a(record), f"twilio_bridge release A {record.call_id}")
+        elif leg == "a" and leg_b.sid and not leg_b.ended and leg_b.joined_at is None:
+            # A is gone while B still rings: stop ringing B.
+            create(
+                self._hang_up(leg_b.sid, ringing=True),
+                f"twilio_bridge cancel B {record.call_id}",
+            )
+
+    async def _release_a(self, record: CallRecord) -> None:
+        leg_a = record.legs["a"]
+        if leg_a.sid is None or leg_a.ended:
+            return
+        document = twiml.dial_done(
+            message=self.manager.unreachable_message(), language=self.manager.config.language
+        )
+        try:
+            await self.manager.api.redirect(leg_a.sid, document)
+        except TwilioApiError as err:
+            _LOGGER.warning("Call %s: could not release party A: %s", record.call_id, err)
+
+    async def _hang_up(self, sid: str, *, ringing: bool) -> None:
+        try:
+            await self.manager.api.hangup(sid, ringing=ringing)
+        except TwilioApiError as err:
+            _LOGGER.warning("Could not hang up a conference leg: %s", err)
+
+    # ------------------------------------------------------------------ the limit
+
+    def _arm(self, record: CallRecord) -> None:
+        started = self._started.get(record.call_id)
+        if started is None or not record.active:
+            return
+        config = self.manager.config
+        limit = record.time_limit or config.time_limit
+        elapsed = dt_util.utcnow().timestamp() - started
+        warn_in = limit - config.warn_before - elapsed
+        if warn_in > 0:
+            self.manager.later(record.call_id, "warn", warn_in, lambda: self._warn(record))
+        else:
+            self.manager.cancel(record.call_id, "warn")
+        end_in = max(0.0, limit - elapsed)
+        self.manager.later(record.call_id, "end", end_in, lambda: self._end(record))
+
+    def _disarm(self, record: CallRecord) -> None:
+        self.manager.cancel(record.call_id, "warn")
+        self.manager.cancel(record.call_id, "end")
+        self._started.pop(record.call_id, None)
+
+    async def _warn(self, record: CallRecord) -> None:
+        if record.conference_sid and record.active and record.talk_ended_at is None:
+            try:
+                await self.manager.api.announce(
+                    record.conference_sid, self._url(URL_ANNOUNCE, record)
+                )
+            except TwilioApiError as err:
+                _LOGGER.warning("Call %s: warning not announced: %s", record.call_id, err)
+
+    async def _end(self, record: CallRecord) -> None:
+        if record.conference_sid and record.talk_ended_at is None:
+            try:
+                await self.manager.api.end_conference(record.conference_sid)
+            except TwilioApiError as err:
+                _LOGGER.warning("Call %s: conference not ended: %s", record.call_id, err)
+
+    async def async_extend(self, record: CallRecord, seconds: int) -> int:
+        """Move the limit; re-arm the warning and the end. Returns the new limit."""
+        record.time_limit = (record.time_limit or self.manager.config.time_limit) + seconds
+        self._arm(record)
+        cap = self.leg_cap(record)
+        for leg in record.legs.values():
+            if leg.sid and not leg.ended:
+                await self.manager.api.set_time_limit(leg.sid, cap)
+        return record.time_limit
+
+    async def async_hangup(self, record: CallRecord) -> None:
+        """End the room if it runs; otherwise end whichever legs still ring or wait."""
+        if record.conference_sid and record.connected_at and record.talk_ended_at is None:
+            await self.manager.api.end_conference(record.conference_sid)
+            return
+        for leg in record.legs.values():
+            if leg.sid and not leg.ended:
+                await self.manager.api.hangup(
+                    leg.sid, ringing=leg.status in ("queued", "initiated", "ringing")
+                )
