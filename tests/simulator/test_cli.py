@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import socket
 import sys
@@ -15,6 +16,7 @@ from twilio.rest import Client
 
 from simulator.cli import build_parser
 from simulator.recorder import load_recording
+from simulator.scenario import Scenario
 
 from .support import (
     ACCOUNT_SID,
@@ -161,3 +163,15 @@ async def test_serve_refuses_a_bad_scenario(tmp_path: Path) -> None:
     code, _, err = await _run("serve", "--port", str(_free_port()), "--scenario", str(scenario))
     assert code == 2
     assert "drop" in err
+
+
+def test_the_documented_scenarios_load() -> None:
+    """The README's scenario example and the bundled basic scenario are valid."""
+    root = Path(__file__).resolve().parents[2] / "simulator"
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    [example] = re.findall(r"```yaml\n(.*?)```", readme, re.S)
+    scenario = Scenario.from_mapping(yaml.safe_load(example))
+    assert scenario.faults.api_errors == {"calls.create": 429}
+    assert scenario.phone("+819055556666").digits == "1234#"
+    basic = Scenario.load(root / "scenarios" / "basic.yaml")
+    assert basic.numbers == ("+815012345678",)
