@@ -123,7 +123,14 @@ class Engine:
         self.dispatcher = dispatcher
         self.legs: dict[str, Leg] = {}
         self.notifications: list[dict[str, object]] = []
-        self.extensions: list[Callable[[Leg, Dial], bool]] = []
+        # Modules that handle some <Dial> nouns themselves (e.g. <Conference>): each returns
+        # True when it took the <Dial>. Leg listeners hear of every leg that ends, and of
+        # a running <Dial> stopped by a REST redirect.
+        self.extensions: list[Callable[[Leg, Dial], Awaitable[bool]]] = []
+        self.end_listeners: list[Callable[[Leg], Awaitable[None]]] = []
+        # Legs that join a conference as soon as they answer, instead of running TwiML.
+        self.joiners: dict[str, Callable[[], Awaitable[object]]] = {}
+        self.stop_listeners: list[Callable[[Leg], Awaitable[None]]] = []
 
     # ---------------------------------------------------------------- REST operations
 
@@ -179,7 +186,7 @@ class Engine:
         )
         self.legs[leg.sid] = leg
         self._record(leg, "queued")
-        self._after(leg, 0, lambda: self._dial_out(leg))
+        self.after(leg, 0, lambda: self._dial_out(leg))
         return leg
 
     def _events(self, raw: list[str]) -> frozenset[str]:
@@ -238,7 +245,7 @@ class Engine:
         if remaining <= 0:
             await self._end(leg, "completed")
             return
-        leg.limit_timer = self._after(leg, remaining, lambda: self._end(leg, "completed"))
+        leg.limit_timer = self.after(leg, remaining, lambda: self._end(leg, "completed"))
 
     def delete_call(self, sid: str) -> None:
         leg = self.get(sid)
@@ -282,7 +289,7 @@ class Engine:
 
     # ---------------------------------------------------------------- timers
 
-    def _after(self, leg: Leg, delay: float, action: Callable[[], Awaitable[None]]) -> Timer:
+    def after(self, leg: Leg, delay: float, action: Callable[[], Awaitable[None]]) -> Timer:
         """Run `action` on the clock after `delay`; the timer dies with the leg."""
 
         async def fire() -> None:
@@ -300,7 +307,7 @@ class Engine:
             if leg.generation == generation:
                 await action()
 
-        self._after(leg, delay, fire)
+        self.after(leg, delay, fire)
 
     # ---------------------------------------------------------------- call flow
 
@@ -317,18 +324,18 @@ class Engine:
         self._progress(leg, "ringing")
         match phone.behavior:
             case "busy":
-                self._after(leg, 1, lambda: self._end(leg, "busy", sip=486))
+                self.after(leg, 1, lambda: self._end(leg, "busy", sip=486))
             case "reject":
                 # A declined call is reported as no-answer with SIP 603 Decline.
                 delay = min(phone.answer_after, leg.timeout)
-                self._after(leg, delay, lambda: self._end(leg, "no-answer", sip=603))
+                self.after(leg, delay, lambda: self._end(leg, "no-answer", sip=603))
             case "no-answer":
-                self._after(leg, leg.timeout, lambda: self._end(leg, "no-answer", sip=487))
+                self.after(leg, leg.timeout, lambda: self._end(leg, "no-answer", sip=487))
             case _:
                 if phone.answer_after >= leg.timeout:
-                    self._after(leg, leg.timeout, lambda: self._end(leg, "no-answer", sip=487))
+                    self.after(leg, leg.timeout, lambda: self._end(leg, "no-answer", sip=487))
                 else:
-                    self._after(leg, phone.answer_after, lambda: self._answer(leg))
+                    self.after(leg, phone.answer_after, lambda: self._answer(leg))
 
     async def _answer(self, leg: Leg) -> None:
         if leg.ended:
@@ -344,10 +351,13 @@ class Engine:
                 leg.answered_by = "machine_end_beep" if end else "machine_start"
         self._progress(leg, "answered")
         if leg.phone.hangup_after is not None:
-            self._after(leg, leg.phone.hangup_after, lambda: self._end(leg, "completed"))
+            self.after(leg, leg.phone.hangup_after, lambda: self._end(leg, "completed"))
         if leg.direction == "outbound-api":
-            leg.limit_timer = self._after(leg, leg.time_limit, lambda: self._end(leg, "completed"))
-            if leg.url:
+            leg.limit_timer = self.after(leg, leg.time_limit, lambda: self._end(leg, "completed"))
+            joiner = self.joiners.pop(leg.sid, None)
+            if joiner is not None:
+                await joiner()  # a conference participant added through the REST API
+            elif leg.url:
                 await self._fetch_and_run(leg, leg.url, leg.method, "voice")
             else:
                 await self._load_and_run(leg, leg.twiml or "", None)
@@ -549,7 +559,7 @@ class Engine:
 
     async def _start_dial(self, parent: Leg, verb: Dial) -> None:
         for extension in self.extensions:
-            if extension(parent, verb):
+            if await extension(parent, verb):
                 return  # e.g. <Conference>, handled by its own module
         state = DialState(verb=verb)
         parent.dial = state
@@ -620,6 +630,8 @@ class Engine:
 
     async def _stop_dial(self, parent: Leg) -> None:
         """End a running <Dial> without requesting its action (REST redirect)."""
+        for listener in self.stop_listeners:
+            await listener(parent)
         state = parent.dial
         if state is None:
             return
@@ -654,7 +666,10 @@ class Engine:
         if child is not None:
             extra["DialCallSid"] = child.sid
             extra["DialCallDuration"] = str(duration)
-        verb = state.verb
+        await self.complete_dial(parent, state.verb, extra)
+
+    async def complete_dial(self, parent: Leg, verb: Dial, extra: dict[str, str]) -> None:
+        """A <Dial> is over: request its action (or go on with the next verb)."""
         if verb.action:
             if parent.ended:
                 # The caller hung up: the action is still requested; its TwiML is ignored.
@@ -685,6 +700,8 @@ class Engine:
         duration = leg.duration or 0
         leg.price = self.price(leg, duration)
         self._progress(leg, "completed")
+        for listener in self.end_listeners:
+            await listener(leg)
         if leg.dial is not None:
             # The parent hung up: the dialed legs end with it.
             for sid in list(leg.dial.children):
@@ -698,6 +715,10 @@ class Engine:
                     self.legs[sid].ended for sid in state.children
                 ):
                     await self._dial_finished(parent, leg)
+
+    async def hang_up(self, leg: Leg) -> None:
+        """End a leg as if its TwiML said <Hangup/>."""
+        await self._end(leg, "completed" if leg.answered_at is not None else "canceled")
 
     def price(self, leg: Leg, duration: int) -> Decimal:
         if leg.answered_at is None:

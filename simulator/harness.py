@@ -14,6 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from .clock import VirtualClock
+from .conference import Conferences
 from .engine import Engine
 from .models import Exchange, Leg
 from .resources import call_json
@@ -62,8 +63,11 @@ class Simulator:
         self.dispatcher = CallbackDispatcher(self.sender, self.clock, lambda: self._faults)
         self.clock.add_settler(self.dispatcher.settle)
         self.engine = Engine(scenario, self.clock, self.sender, self.dispatcher)
-        self.route_extensions: list[Callable[[web.Application, str], None]] = []
-        self.inspect_extensions: list[Callable[[], dict[str, Any]]] = []
+        self.conferences = Conferences(self.engine)
+        self.route_extensions: list[Callable[[web.Application, str], None]] = [
+            self.conferences.routes
+        ]
+        self.inspect_extensions: list[Callable[[], dict[str, Any]]] = [self.conferences.inspect]
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
 
@@ -175,6 +179,8 @@ class Simulator:
         for leg in self.engine.legs.values():
             leg.cancel_timers()
         self.engine.legs.clear()
+        self.engine.joiners.clear()
+        self.conferences.reset()
         self.engine.notifications.clear()
         self._api_errors.clear()
         self._faults = self.scenario.faults

@@ -66,7 +66,7 @@ async def rest_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return _error(500, 20500, "Internal Server Error")
 
 
-async def _form(request: web.Request) -> Form:
+async def read_form(request: web.Request) -> Form:
     if request.method == "GET":
         return Form(list(request.query.items()))
     try:
@@ -90,14 +90,14 @@ def _inject(request: web.Request, operation: str) -> None:
 async def create_call(request: web.Request) -> web.Response:
     _inject(request, "calls.create")
     engine = request.app[ENGINE]
-    leg = engine.create_call(await _form(request))
+    leg = engine.create_call(await read_form(request))
     return web.json_response(call_json(leg, engine.clock), status=201)
 
 
 async def list_calls(request: web.Request) -> web.Response:
     _inject(request, "calls.list")
     engine = request.app[ENGINE]
-    legs = engine.list_calls(await _form(request))
+    legs = engine.list_calls(await read_form(request))
     records = [call_json(leg, engine.clock) for leg in legs]
     return web.json_response(page("calls", records, request.path, dict(request.query)))
 
@@ -111,7 +111,7 @@ async def fetch_call(request: web.Request) -> web.Response:
 async def update_call(request: web.Request) -> web.Response:
     _inject(request, "calls.update")
     engine = request.app[ENGINE]
-    leg = await engine.update_call(request.match_info["sid"], await _form(request))
+    leg = await engine.update_call(request.match_info["sid"], await read_form(request))
     return web.json_response(call_json(leg, engine.clock))
 
 
@@ -192,7 +192,7 @@ def build_app(engine: Engine, state: Any) -> web.Application:
     app.router.add_post(f"{account}/Calls/{{sid}}.json", update_call)
     app.router.add_delete(f"{account}/Calls/{{sid}}.json", delete_call)
     app.router.add_get(f"{account}/IncomingPhoneNumbers.json", list_numbers)
-    for extend in state.route_extensions:
+    for extend in state.route_extensions:  # e.g. Conferences, registered before the catch-all
         extend(app, account)
     app.router.add_route("*", f"{API}/{{tail:.*}}", not_found)
     app.router.add_get("/_sim/calls", sim_calls)

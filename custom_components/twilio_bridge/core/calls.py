@@ -206,16 +206,18 @@ class CallRecord:
         leg.status = status
         if sequence is not None:
             leg.sequence = max(leg.sequence, sequence)
+        # In a conference the talk starts when the room does, not when B answers.
+        bridged_leg_b = leg_name == "b" and not self.conference
         if status == "in-progress" and leg.answered_at is None:
             leg.answered_at = at
-            if leg_name == "b":
+            if bridged_leg_b:
                 changes.extend(self._connect(at))
         if terminal:
             leg.ended_at = at
             leg.sip_code = sip_code
             if call_duration is not None:
                 leg.duration = call_duration
-            if leg_name == "b" and call_duration:
+            if bridged_leg_b and call_duration:
                 # A billed B leg was bridged, even if its "answered" callback was lost.
                 changes.extend(self._connect(leg.answered_at or at))
         changes.extend(self._finish_if_over(at))

@@ -1,0 +1,553 @@
+"""Conferences: the <Conference> noun, conference callbacks, announcements, REST resources.
+
+A <Dial><Conference> puts the leg into a room (created on first use). The room starts when
+two participants are in and one has startConferenceOnEnter; it ends when a participant
+with endConferenceOnExit leaves, when the last one leaves, or through the REST API. Each
+participant that leaves ends its <Dial>, whose action is then requested as for a <Number>.
+Callback URL and events are the first participant's (reference §3.1). Participant time is
+billed per started minute at the scenario's conference_participant rate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from aiohttp import web
+
+from .engine import ApiError, Engine, Form, rfc2822
+from .models import Exchange, Leg, new_sid
+from .resources import account_uri, page
+from .server import read_form
+from .twiml import Conference as ConferenceNoun
+from .twiml import Dial, Pause, Play, Say, TwimlError, parse
+from .webhooks import WebhookError
+
+# Subscribable names (statusCallbackEvent) → the StatusCallbackEvent values they cover.
+EVENTS = {
+    "start": {"conference-start"},
+    "end": {"conference-end"},
+    "join": {"participant-join"},
+    "leave": {"participant-leave"},
+    "mute": {"participant-mute", "participant-unmute"},
+    "hold": {"participant-hold", "participant-unhold"},
+    "modify": {"participant-modify"},
+    "speaker": {"participant-speech-start", "participant-speech-stop"},
+    "announcement": {"announcement-end", "announcement-fail"},
+}
+DEFAULT_EVENTS = ("start", "end")
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+@dataclass
+class Participant:
+    call_sid: str
+    label: str | None
+    start_on_enter: bool
+    end_on_exit: bool
+    muted: bool
+    joined_at: float
+    dial: Dial | None  # the <Dial> that brought the leg in (its action runs on leaving)
+    hold: bool = False
+    left_at: float | None = None
+    status: str = "connected"
+
+    def seconds(self, now: float) -> float:
+        return (self.left_at if self.left_at is not None else now) - self.joined_at
+
+
+@dataclass
+class Room:
+    """One Conference resource (CF...)."""
+
+    sid: str
+    friendly_name: str
+    account_sid: str
+    created_at: float
+    status_callback: str | None
+    status_callback_method: str
+    events: frozenset[str]
+    status: str = "init"
+    updated_at: float = 0.0
+    started_at: float | None = None
+    ended_at: float | None = None
+    reason_ended: str | None = None
+    call_sid_ending: str | None = None
+    participants: dict[str, Participant] = field(default_factory=dict)
+    sequence: int = 0
+    exchanges: list[Exchange] = field(default_factory=list)
+    announcements: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[tuple[float, str]] = field(default_factory=list)
+
+    def present(self) -> list[Participant]:
+        return [p for p in self.participants.values() if p.left_at is None]
+
+
+class Conferences:
+    """Every room of the account, and the engine's hooks that feed them."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.rooms: dict[str, Room] = {}
+        engine.extensions.append(self._dial)
+        engine.end_listeners.append(self._leg_ended)
+        engine.stop_listeners.append(self._leg_redirected)
+
+    @property
+    def clock(self) -> Any:
+        return self.engine.clock
+
+    def reset(self) -> None:
+        self.rooms.clear()
+
+    def active(self, name: str) -> Room | None:
+        for room in self.rooms.values():
+            if room.friendly_name == name and room.status != "completed":
+                return room
+        return None
+
+    def get(self, sid_or_name: str) -> Room:
+        room = self.rooms.get(sid_or_name) or self.active(sid_or_name)
+        if room is None:
+            raise ApiError(
+                404, 20404, f"The requested resource /Conferences/{sid_or_name}.json was not found"
+            )
+        return room
+
+    def room_of(self, leg: Leg) -> tuple[Room, Participant] | None:
+        room = self.rooms.get(leg.conference or "")
+        if room is None:
+            return None
+        participant = room.participants.get(leg.sid)
+        if participant is None or participant.left_at is not None:
+            return None
+        return room, participant
+
+    # ---------------------------------------------------------------- joining
+
+    async def _dial(self, leg: Leg, verb: Dial) -> bool:
+        if verb.conference is None:
+            return False
+        await self.join(leg, verb.conference, verb)
+        return True
+
+    async def join(self, leg: Leg, noun: ConferenceNoun, verb: Dial | None) -> Room:
+        now = self.clock.now()
+        room = self.active(noun.name)
+        if room is None:
+            # The first participant's statusCallback and events are the room's for good.
+            room = Room(
+                sid=new_sid("CF"),
+                friendly_name=noun.name,
+                account_sid=leg.account_sid,
+                created_at=now,
+                updated_at=now,
+                status_callback=noun.status_callback,
+                status_callback_method=noun.status_callback_method,
+                events=frozenset(noun.status_callback_events or DEFAULT_EVENTS),
+            )
+            self.rooms[room.sid] = room
+            room.timeline.append((now, "init"))
+        participant = Participant(
+            call_sid=leg.sid,
+            label=noun.participant_label,
+            start_on_enter=noun.start_on_enter,
+            end_on_exit=noun.end_on_exit,
+            muted=noun.muted,
+            joined_at=now,
+            dial=verb,
+        )
+        room.participants[leg.sid] = participant
+        leg.conference = room.sid
+        leg.timeline.append((now, "conference"))
+        self._callback(room, "participant-join", participant)
+        present = room.present()
+        if room.status == "init" and len(present) >= 2 and any(p.start_on_enter for p in present):
+            room.status, room.started_at, room.updated_at = "in-progress", now, now
+            room.timeline.append((now, "in-progress"))
+            self._callback(room, "conference-start")
+        if verb is not None and verb.time_limit:
+            self.engine.after(
+                leg, verb.time_limit, lambda: self.leave(room, leg.sid, "participant_hung_up")
+            )
+        return room
+
+    # ---------------------------------------------------------------- leaving
+
+    async def _leg_ended(self, leg: Leg) -> None:
+        found = self.room_of(leg)
+        if found is not None:
+            await self.leave(found[0], leg.sid, "participant_hung_up")
+
+    async def _leg_redirected(self, leg: Leg) -> None:
+        found = self.room_of(leg)
+        if found is not None:
+            await self.leave(found[0], leg.sid, "participant_updated_via_api", resume=False)
+
+    async def leave(self, room: Room, call_sid: str, reason: str, *, resume: bool = True) -> None:
+        """A participant leaves; the room may end with it; its <Dial> completes."""
+        participant = room.participants.get(call_sid)
+        if participant is None or participant.left_at is not None:
+            return
+        now = self.clock.now()
+        participant.left_at, participant.status = now, "complete"
+        room.updated_at = now
+        leg = self.engine.legs.get(call_sid)
+        call_status = leg.status if leg is not None and leg.ended else "completed"
+        self._callback(
+            room,
+            "participant-leave",
+            participant,
+            {"ParticipantCallStatus": call_status, "ReasonParticipantLeft": reason},
+        )
+        if room.status != "completed":
+            if participant.end_on_exit and room.status == "in-progress":
+                kicked = reason == "participant_updated_via_api"
+                why = "kicked" if kicked else "left"
+                await self.end(room, f"participant-with-end-conference-on-exit-{why}", call_sid)
+            elif not room.present():
+                await self.end(room, "last-participant-left", call_sid)
+        if leg is None or not resume or leg.ended:
+            return
+        if participant.dial is not None:
+            # For a conference Twilio reports the <Dial> as answered, without DialCallSid.
+            await self.engine.complete_dial(leg, participant.dial, {"DialCallStatus": "answered"})
+        else:
+            await self.engine.hang_up(leg)  # added through the API: nothing else to run
+
+    async def end(self, room: Room, reason: str, call_sid: str | None = None) -> None:
+        if room.status == "completed":
+            return
+        now = self.clock.now()
+        room.status, room.ended_at, room.updated_at = "completed", now, now
+        room.reason_ended, room.call_sid_ending = reason, call_sid
+        room.timeline.append((now, "completed"))
+        ending = room.participants.get(call_sid or "")
+        self._callback(
+            room,
+            "conference-end",
+            None,
+            {
+                "ReasonConferenceEnded": reason,
+                "Reason": reason.replace("-", " "),
+                "CallSidEndingConference": call_sid or "",
+                "ParticipantLabelEndingConference": (ending.label if ending else None) or "",
+            },
+        )
+        why = (
+            "conference_ended_via_api"
+            if reason == "conference-ended-via-api"
+            else ("participant_hung_up")
+        )
+        for participant in room.present():
+            await self.leave(room, participant.call_sid, why)
+
+    # ---------------------------------------------------------------- announcements
+
+    async def announce(self, room: Room, url: str, method: str) -> None:
+        """Fetch the AnnounceUrl's TwiML and play it to everyone in the room."""
+        params = {
+            "AccountSid": room.account_sid,
+            "ConferenceSid": room.sid,
+            "FriendlyName": room.friendly_name,
+            "ApiVersion": "2010-04-01",
+        }
+        exchange = self.engine.sender.build("announce", url, method, params)
+        room.exchanges.append(exchange)
+        heard_by = [p.call_sid for p in room.present()]
+        entry: dict[str, Any] = {"at": self.clock.now(), "url": url, "heard_by": heard_by}
+        room.announcements.append(entry)
+        try:
+            response = await self.engine.sender.send(exchange, f"{room.sid}-announce")
+            document = parse(response.body)
+            if any(not isinstance(v, Say | Play | Pause) for v in document.verbs):
+                raise TwimlError("an announcement may only <Say>, <Play> or <Pause>")
+        except (WebhookError, TwimlError) as err:
+            entry["error"] = str(err)
+            self._callback(
+                room,
+                "announcement-fail",
+                None,
+                {"AnnounceUrl": url, "ReasonAnnouncementFailed": str(err)},
+            )
+            return
+        entry["said"] = [v.text for v in document.verbs if isinstance(v, Say)]
+        seconds = 0.0
+        for verb in document.verbs:
+            if isinstance(verb, Pause):
+                seconds += verb.length
+            elif isinstance(verb, Say | Play):
+                seconds += verb.seconds()
+        entry["seconds"] = seconds
+
+        async def finished() -> None:
+            entry["ended_at"] = self.clock.now()
+            self._callback(room, "announcement-end", None, {"AnnounceUrl": url})
+
+        self.clock.call_later(seconds, finished)
+
+    # ---------------------------------------------------------------- callbacks
+
+    def _callback(
+        self,
+        room: Room,
+        event: str,
+        participant: Participant | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        sequence = room.sequence
+        room.sequence += 1
+        if not room.status_callback or not any(event in EVENTS.get(n, ()) for n in room.events):
+            return
+        params = {
+            "AccountSid": room.account_sid,
+            "ConferenceSid": room.sid,
+            "FriendlyName": room.friendly_name,
+            "SequenceNumber": str(sequence),
+            "StatusCallbackEvent": event,
+            "Timestamp": format_datetime(self.clock.wall()),
+        }
+        if participant is not None:
+            params.update(
+                {
+                    "CallSid": participant.call_sid,
+                    "Muted": _flag(participant.muted),
+                    "Hold": _flag(participant.hold),
+                    "Coaching": "false",
+                    "EndConferenceOnExit": _flag(participant.end_on_exit),
+                    "StartConferenceOnEnter": _flag(participant.start_on_enter),
+                }
+            )
+            if participant.label:
+                params["ParticipantLabel"] = participant.label
+        params.update(extra or {})
+        url = urljoin(self._document_of(participant), room.status_callback)
+        exchange = self.engine.sender.build("conference", url, room.status_callback_method, params)
+        room.exchanges.append(exchange)
+        self.engine.dispatcher.submit(room.sid, room.sid, exchange, final=event == "conference-end")
+
+    def _document_of(self, participant: Participant | None) -> str:
+        leg = self.engine.legs.get(participant.call_sid) if participant else None
+        return (leg.document_url if leg else None) or ""
+
+    # ---------------------------------------------------------------- billing
+
+    def fee(self, room: Room) -> Decimal:
+        """Per participant, per started minute in the room."""
+        rate = self.engine.scenario.rates.rate("conference_participant")
+        now = self.clock.now()
+        minutes = sum(math.ceil(max(0.0, p.seconds(now)) / 60) for p in room.participants.values())
+        return minutes * rate
+
+    # ---------------------------------------------------------------- JSON
+
+    def room_json(self, room: Room) -> dict[str, Any]:
+        base = f"{account_uri(room.account_sid)}/Conferences/{room.sid}"
+        return {
+            "account_sid": room.account_sid,
+            "date_created": rfc2822(self.clock, room.created_at),
+            "date_updated": rfc2822(self.clock, room.updated_at),
+            "api_version": "2010-04-01",
+            "friendly_name": room.friendly_name,
+            "region": "jp1",
+            "sid": room.sid,
+            "status": room.status,
+            "uri": f"{base}.json",
+            "subresource_uris": {
+                "participants": f"{base}/Participants.json",
+                "recordings": f"{base}/Recordings.json",
+            },
+            "reason_conference_ended": room.reason_ended,
+            "call_sid_ending_conference": room.call_sid_ending,
+        }
+
+    def participant_json(self, room: Room, participant: Participant) -> dict[str, Any]:
+        base = f"{account_uri(room.account_sid)}/Conferences/{room.sid}"
+        return {
+            "account_sid": room.account_sid,
+            "call_sid": participant.call_sid,
+            "label": participant.label,
+            "call_sid_to_coach": None,
+            "coaching": False,
+            "conference_sid": room.sid,
+            "date_created": rfc2822(self.clock, participant.joined_at),
+            "date_updated": rfc2822(self.clock, participant.left_at or participant.joined_at),
+            "end_conference_on_exit": participant.end_on_exit,
+            "muted": participant.muted,
+            "hold": participant.hold,
+            "start_conference_on_enter": participant.start_on_enter,
+            "status": participant.status,
+            "queue_time": "0",
+            "uri": f"{base}/Participants/{participant.call_sid}.json",
+        }
+
+    def inspect(self) -> dict[str, Any]:
+        now = self.clock.now()
+        rooms = []
+        for room in self.rooms.values():
+            data = self.room_json(room)
+            data["timeline"] = [{"at": at, "status": status} for at, status in room.timeline]
+            data["participants"] = [
+                {
+                    **self.participant_json(room, p),
+                    "joined_at": p.joined_at,
+                    "left_at": p.left_at,
+                    "seconds": p.seconds(now),
+                }
+                for p in room.participants.values()
+            ]
+            data["announcements"] = list(room.announcements)
+            data["exchanges"] = [e.to_dict() for e in room.exchanges]
+            data["fee"] = str(self.fee(room))
+            rooms.append(data)
+        return {"conferences": rooms}
+
+    # ---------------------------------------------------------------- REST
+
+    def routes(self, app: web.Application, account: str) -> None:
+        base = f"{account}/Conferences"
+        app.router.add_get(f"{base}.json", self._list)
+        app.router.add_get(f"{base}/{{sid}}.json", self._fetch)
+        app.router.add_post(f"{base}/{{sid}}.json", self._update)
+        app.router.add_get(f"{base}/{{sid}}/Participants.json", self._participants)
+        app.router.add_post(f"{base}/{{sid}}/Participants.json", self._add_participant)
+        app.router.add_get(f"{base}/{{sid}}/Participants/{{call}}.json", self._participant)
+        app.router.add_post(f"{base}/{{sid}}/Participants/{{call}}.json", self._update_participant)
+        app.router.add_delete(f"{base}/{{sid}}/Participants/{{call}}.json", self._kick_participant)
+
+    async def _list(self, request: web.Request) -> web.Response:
+        rooms = list(reversed(self.rooms.values()))
+        if name := request.query.get("FriendlyName"):
+            rooms = [r for r in rooms if r.friendly_name == name]
+        if status := request.query.get("Status"):
+            rooms = [r for r in rooms if r.status == status]
+        records = [self.room_json(r) for r in rooms]
+        return web.json_response(page("conferences", records, request.path, dict(request.query)))
+
+    async def _fetch(self, request: web.Request) -> web.Response:
+        return web.json_response(self.room_json(self.get(request.match_info["sid"])))
+
+    async def _update(self, request: web.Request) -> web.Response:
+        room = self.get(request.match_info["sid"])
+        form = await read_form(request)
+        status = form.get("Status")
+        url = form.get("AnnounceUrl")
+        if status not in (None, "", "completed"):
+            raise ApiError(400, 20001, f"Invalid Status: {status}")
+        if url and not url.startswith(("http://", "https://")):
+            raise ApiError(400, 21205, f"AnnounceUrl is not a valid URL: {url}")
+        if url and room.status == "completed":
+            raise ApiError(400, 20001, "Conference is not in progress")
+        if url:
+            await self.announce(room, url, form.get("AnnounceMethod") or "POST")
+        if status == "completed":
+            await self.end(room, "conference-ended-via-api")
+        return web.json_response(self.room_json(room))
+
+    def _participant_of(self, request: web.Request) -> tuple[Room, Participant]:
+        room = self.get(request.match_info["sid"])
+        participant = room.participants.get(request.match_info["call"])
+        if participant is None:
+            raise ApiError(404, 20404, "The requested Participant was not found")
+        return room, participant
+
+    async def _participants(self, request: web.Request) -> web.Response:
+        room = self.get(request.match_info["sid"])
+        present = room.present()
+        records = [self.participant_json(room, p) for p in present]
+        return web.json_response(page("participants", records, request.path, dict(request.query)))
+
+    async def _participant(self, request: web.Request) -> web.Response:
+        room, participant = self._participant_of(request)
+        return web.json_response(self.participant_json(room, participant))
+
+    async def _update_participant(self, request: web.Request) -> web.Response:
+        room, participant = self._participant_of(request)
+        form = await read_form(request)
+        for key, attribute in (("Muted", "muted"), ("Hold", "hold")):
+            value = form.get(key)
+            if value is not None:
+                new = value.lower() == "true"
+                if new != getattr(participant, attribute):
+                    setattr(participant, attribute, new)
+                    event = f"participant-{'' if new else 'un'}{attribute.removesuffix('d')}"
+                    self._callback(room, event, participant)
+        if (value := form.get("EndConferenceOnExit")) is not None:
+            participant.end_on_exit = value.lower() == "true"
+        if url := form.get("AnnounceUrl"):
+            await self.announce(room, url, form.get("AnnounceMethod") or "POST")
+        return web.json_response(self.participant_json(room, participant))
+
+    async def _kick_participant(self, request: web.Request) -> web.Response:
+        room, participant = self._participant_of(request)
+        await self.leave(room, participant.call_sid, "participant_updated_via_api")
+        return web.Response(status=204)
+
+    async def _add_participant(self, request: web.Request) -> web.Response:
+        """Dial out into a room: a new leg that joins it as soon as it answers."""
+        name = request.match_info["sid"]
+        room = self.rooms.get(name)
+        friendly = room.friendly_name if room is not None else name
+        form = await read_form(request)
+        events = " ".join(
+            e for raw in form.getall("ConferenceStatusCallbackEvent") for e in raw.split()
+        )
+        noun = ConferenceNoun(
+            name=friendly,
+            start_on_enter=(form.get("StartConferenceOnEnter") or "true").lower() == "true",
+            end_on_exit=(form.get("EndConferenceOnExit") or "false").lower() == "true",
+            muted=(form.get("Muted") or "false").lower() == "true",
+            status_callback=form.get("ConferenceStatusCallback"),
+            status_callback_events=tuple(events.split()) if events else (),
+            participant_label=form.get("Label"),
+        )
+        call_form = Form(
+            [
+                ("To", form.get("To") or ""),
+                ("From", form.get("From") or ""),
+                ("Twiml", "<Response/>"),  # replaced below: the leg joins the room directly
+                *[
+                    (k, v)
+                    for k in ("StatusCallback", "StatusCallbackMethod", "Timeout", "TimeLimit")
+                    if (v := form.get(k))
+                ],
+                *[("StatusCallbackEvent", e) for e in form.getall("StatusCallbackEvent")],
+            ]
+        )
+        leg = self.engine.create_call(call_form)
+        self.engine.joiners[leg.sid] = lambda: self.join(leg, noun, None)
+        joined = room or Room(
+            sid="",
+            friendly_name=friendly,
+            account_sid=leg.account_sid,
+            created_at=0,
+            status_callback=None,
+            status_callback_method="POST",
+            events=frozenset(),
+        )
+        data = {
+            "account_sid": leg.account_sid,
+            "call_sid": leg.sid,
+            "label": noun.participant_label,
+            "call_sid_to_coach": None,
+            "coaching": False,
+            "conference_sid": joined.sid or None,
+            "date_created": rfc2822(self.clock, leg.created_at),
+            "date_updated": rfc2822(self.clock, leg.created_at),
+            "end_conference_on_exit": noun.end_on_exit,
+            "muted": noun.muted,
+            "hold": False,
+            "start_conference_on_enter": noun.start_on_enter,
+            "status": "queued",
+            "queue_time": "0",
+            "uri": f"{account_uri(leg.account_sid)}/Conferences/{joined.sid or name}"
+            f"/Participants/{leg.sid}.json",
+        }
+        return web.json_response(data, status=201)
