@@ -697,8 +697,15 @@ class Engine:
         leg.ended_at = self.clock.now()
         leg.sip_response_code = sip if sip is not None else SIP_CODES.get(status)
         leg.whisper = False
-        duration = leg.duration or 0
-        leg.price = self.price(leg, duration)
+        price = self.price(leg, leg.duration or 0)
+        if self.scenario.price_delay:
+            # Twilio settles prices some time after the call; until then price is null.
+            async def settle() -> None:
+                leg.price = price
+
+            self.clock.call_later(self.scenario.price_delay, settle)
+        else:
+            leg.price = price
         self._progress(leg, "completed")
         for listener in self.end_listeners:
             await listener(leg)

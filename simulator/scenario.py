@@ -186,6 +186,7 @@ class Scenario:
     faults: Faults = field(default_factory=Faults)
     allowed_destinations: tuple[str, ...] = ()  # geo permissions; empty: every destination
     webhook_timeout: float = 15.0  # real seconds, as Twilio's 15 s response budget
+    price_delay: float = 0.0  # simulated seconds after a call ends before its price is set
 
     def phone(self, number: str) -> PhoneScript:
         return self.phones.get(number, self.default_phone)
@@ -203,6 +204,7 @@ class Scenario:
             "faults",
             "allowed_destinations",
             "webhook_timeout",
+            "price_delay",
         }
         unknown = set(data) - known
         if unknown:
@@ -227,6 +229,7 @@ class Scenario:
             faults=Faults.from_mapping(data.get("faults") or {}),
             allowed_destinations=tuple(str(p) for p in allowed),
             webhook_timeout=_seconds(data.get("webhook_timeout", 15.0), "webhook_timeout"),
+            price_delay=_seconds(data.get("price_delay", 0.0), "price_delay"),
         )
 
     @classmethod

@@ -144,3 +144,24 @@ async def test_prices_in_another_currency_keep_the_estimate(
     assert call["cost"] == 64.8  # the JPY estimate, not a USD price labelled JPY
     assert call["cost_final"] is False
     assert "bills this account in USD but rates.currency is JPY" in caplog.text
+
+
+@pytest.mark.parametrize("scenario", [{**SCENARIO, "price_delay": 90}])
+async def test_late_prices_replace_the_estimate_when_they_arrive(
+    bridge: Bridge, freezer: FrozenDateTimeFactory
+) -> None:
+    await bridge.connect(PARTY_A, PARTY_B)
+    await bridge.play_out()
+    (call,) = await bridge.calls()
+    assert call["cost"] == 64.8  # the estimate from the rate table
+    assert call["cost_final"] is False
+    assert all(leg.price is None for leg in bridge.sim.calls)
+
+    await bridge.sim.advance(90)  # Twilio settles the prices
+    freezer.tick(timedelta(seconds=31))  # the integration asks again
+    async_fire_time_changed(bridge.hass)
+    await bridge.hass.async_block_till_done()
+    (call,) = await bridge.calls()
+    assert call["cost_final"] is True
+    assert call["cost"] == float(sum(leg.price for leg in bridge.sim.calls))
+    assert float(bridge.hass.states.get("sensor.twilio_bridge_cost_this_month").state) == 64.8
