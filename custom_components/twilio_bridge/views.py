@@ -25,7 +25,7 @@ from .const import (
     URL_STATUS,
 )
 from .core import twiml
-from .core.calls import CallRecord, LegName
+from .core.calls import LEGS, CallRecord, LegName
 from .data import DATA_KEY, TwilioBridgeData
 from .manager import CallManager
 
@@ -73,31 +73,37 @@ class TwilioWebhookView(HomeAssistantView):
             return web.Response(status=HTTPStatus.FORBIDDEN)
         return data, params
 
-    async def _handle(self, request: web.Request, call_id: str, leg: LegName) -> web.Response:
+    async def post(self, request: web.Request, call_id: str, leg: str = "a") -> web.Response:
+        """Check the lock, find the record, make sure the request is about it, answer."""
+        if leg not in LEGS:
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        leg_name: LegName = "a" if leg == "a" else "b"
         checked = await self._signed_params(request)
         if isinstance(checked, web.Response):
             return checked
         data, params = checked
         manager = data.manager
         record = manager.record(call_id)
-        if record is not None and not manager.owns(record, leg, params):
-            # Genuinely signed, but about another call's leg: refuse it like a forgery.
+        if record is not None and not self.owns(manager, record, leg_name, params):
+            # Genuinely signed, but about another call: refuse it like a forgery.
             _LOGGER.warning("Rejected a %s webhook about another call", self.name)
             return web.Response(status=HTTPStatus.FORBIDDEN)
-        return self.respond(manager, record, leg, params)
+        return self.respond(data, record, leg_name, params)
+
+    def owns(
+        self, manager: CallManager, record: CallRecord, leg: LegName, params: dict[str, str]
+    ) -> bool:
+        return manager.owns(record, leg, params)
 
     def respond(
         self,
-        manager: CallManager,
+        data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
         params: dict[str, str],
     ) -> web.Response:
+        """The answer to a genuine request (record is None for an unknown call id)."""
         raise NotImplementedError
-
-
-def _leg(leg: str) -> LegName | None:
-    return "a" if leg == "a" else "b" if leg == "b" else None
 
 
 class AnswerView(TwilioWebhookView):
@@ -107,68 +113,53 @@ class AnswerView(TwilioWebhookView):
     extra_urls = [URL_ANSWER_LEG]
     name = "api:twilio_bridge:answer"
 
-    async def post(self, request: web.Request, call_id: str, leg: str = "a") -> web.Response:
-        if (name := _leg(leg)) is None:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
-        return await self._handle(request, call_id, name)
-
     def respond(
         self,
-        manager: CallManager,
+        data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
         params: dict[str, str],
     ) -> web.Response:
         if record is None or not record.active:
             return _twiml(twiml.hangup())  # unknown or finished call: never dial anyone
-        return _twiml(manager.answer(record, leg, params))
+        return _twiml(data.manager.answer(record, leg, params))
 
 
 class LegStatusView(TwilioWebhookView):
-    """Status callbacks of leg A (REST) and leg B (<Number statusCallback>)."""
+    """Status callbacks of leg A and leg B."""
 
     url = URL_STATUS
     name = "api:twilio_bridge:status"
 
-    async def post(self, request: web.Request, call_id: str, leg: str) -> web.Response:
-        if (name := _leg(leg)) is None:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
-        return await self._handle(request, call_id, name)
-
     def respond(
         self,
-        manager: CallManager,
+        data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
         params: dict[str, str],
     ) -> web.Response:
         if record is not None:
-            manager.leg_status(record, leg, params)
+            data.manager.leg_status(record, leg, params)
         return web.Response(status=HTTPStatus.NO_CONTENT)
 
 
 class DialDoneView(TwilioWebhookView):
-    """The <Dial action>: B's outcome; answer <Hangup/> so the leg stops billing."""
+    """The <Dial action>: answer <Hangup/> so the leg stops billing."""
 
     url = URL_DIAL_DONE
     extra_urls = [URL_DIAL_DONE_LEG]
     name = "api:twilio_bridge:dial_done"
 
-    async def post(self, request: web.Request, call_id: str, leg: str = "a") -> web.Response:
-        if (name := _leg(leg)) is None:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
-        return await self._handle(request, call_id, name)
-
     def respond(
         self,
-        manager: CallManager,
+        data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
         params: dict[str, str],
     ) -> web.Response:
         if record is None:
             return _twiml(twiml.hangup())
-        return _twiml(manager.dial_done(record, params))
+        return _twiml(data.manager.dial_done(record, params))
 
 
 class ConferenceView(TwilioWebhookView):
@@ -177,33 +168,41 @@ class ConferenceView(TwilioWebhookView):
     url = URL_CONFERENCE
     name = "api:twilio_bridge:conference"
 
-    async def post(self, request: web.Request, call_id: str) -> web.Response:
-        checked = await self._signed_params(request)
-        if isinstance(checked, web.Response):
-            return checked
-        data, params = checked
-        manager = data.manager
-        record = manager.record(call_id)
+    def owns(
+        self, manager: CallManager, record: CallRecord, leg: LegName, params: dict[str, str]
+    ) -> bool:
+        return manager.owns_conference(record, params)
+
+    def respond(
+        self,
+        data: TwilioBridgeData,
+        record: CallRecord | None,
+        leg: LegName,
+        params: dict[str, str],
+    ) -> web.Response:
         if record is not None:
-            if not manager.owns_conference(record, params):
-                _LOGGER.warning("Rejected a %s webhook about another call", self.name)
-                return web.Response(status=HTTPStatus.FORBIDDEN)
-            manager.conference_event(record, params)
+            data.manager.conference_event(record, params)
         return web.Response(status=HTTPStatus.NO_CONTENT)
 
 
 class AnnounceView(TwilioWebhookView):
-    """The AnnounceUrl: what both parties hear before the time limit."""
+    """The conference AnnounceUrl: what both parties hear before the time limit."""
 
     url = URL_ANNOUNCE
     name = "api:twilio_bridge:announce"
 
-    async def post(self, request: web.Request, call_id: str) -> web.Response:
-        checked = await self._signed_params(request)
-        if isinstance(checked, web.Response):
-            return checked
-        data, _params = checked
-        record = data.manager.record(call_id)
+    def owns(
+        self, manager: CallManager, record: CallRecord, leg: LegName, params: dict[str, str]
+    ) -> bool:
+        return record.conference_sid in (None, params.get("ConferenceSid"))
+
+    def respond(
+        self,
+        data: TwilioBridgeData,
+        record: CallRecord | None,
+        leg: LegName,
+        params: dict[str, str],
+    ) -> web.Response:
         if record is None or not record.conference:
             return _twiml(twiml.announcement(message="", language=data.config.language))
         return _twiml(data.manager.conference.announcement(record))
