@@ -273,12 +273,12 @@ class CallManager:
 
     def answer(self, record: CallRecord, leg: LegName, params: Mapping[str, str]) -> str:
         """TwiML for a party who answered: bridge mode dials B from A's call."""
+        if leg == "b" and not record.conference:
+            return twiml.hangup()  # bridge mode never calls B with a URL of its own
         changes = record.mark_answered(leg, params.get("CallSid", ""), dt_util.utcnow())
         self._apply(record, changes)
         if record.conference:
             return self.conference.answer(record, leg)
-        if leg == "b":
-            return twiml.hangup()  # bridge mode never calls B with a URL of its own
         return twiml.bridge_answer(
             party_b=record.party_b,
             caller_id=self.config.phone_number.e164,
@@ -379,7 +379,7 @@ class CallManager:
                         else None,
                     },
                 )
-            else:
+            elif change.kind == "ended":
                 self._ended(record)
         if record.conference:
             self.conference.after_changes(record, changes)

@@ -81,6 +81,11 @@ async def test_warning_heard_by_both_then_the_room_ends_at_the_limit(
     )
     assert call["cost"] == pytest.approx(float(legs_price + fee))
     assert call["cost_final"] is True
+    (ended,) = bridge.events["twilio_bridge_call_ended"]
+    assert ended["outcome"] == "completed"
+    assert len(bridge.events["twilio_bridge_call_connected"]) == 1
+    cost_this_month = bridge.hass.states.get("sensor.twilio_bridge_cost_this_month")
+    assert float(cost_this_month.state) == pytest.approx(float(legs_price + fee), abs=0.05)
 
 
 async def test_extension_moves_the_warning_and_the_end(
