@@ -17,6 +17,10 @@ from .support import CHECKED, NUMBER, OTHER_NUMBER, A, App
 
 CALLS = "/2010-04-01/Accounts/AC" + "a" * 32 + "/Calls.json"
 CALL = "/2010-04-01/Accounts/AC" + "a" * 32 + "/Calls/CA" + "a" * 32 + ".json"
+CONFERENCES = "/2010-04-01/Accounts/AC" + "a" * 32 + "/Conferences.json"
+CONFERENCE = "/2010-04-01/Accounts/AC" + "a" * 32 + "/Conferences/CF" + "a" * 32 + ".json"
+PARTICIPANTS = CONFERENCE.removesuffix(".json") + "/Participants.json"
+PARTICIPANT = CONFERENCE.removesuffix(".json") + "/Participants/CA" + "a" * 32 + ".json"
 
 
 def _example(method: str, path: str, status: int, name: str) -> dict[str, Any]:
@@ -32,6 +36,13 @@ def _example(method: str, path: str, status: int, name: str) -> dict[str, Any]:
         ("GET", CALLS, 200, "readFullPage1"),
         ("GET", CALL, 200, "fetch"),
         ("POST", CALL, 200, "update"),
+        ("GET", CONFERENCES, 200, "readFull"),
+        ("GET", CONFERENCE, 200, "fetchValidRegionInProgress"),  # reason_conference_ended null
+        ("GET", CONFERENCE, 200, "fetchValidMixerZone"),
+        ("POST", CONFERENCE, 200, "updateEndConference"),
+        ("GET", PARTICIPANTS, 200, "readFull"),
+        ("POST", PARTICIPANTS, 201, "createWithFriendlyName"),
+        ("GET", PARTICIPANT, 200, "fetch"),
     ],
 )
 def test_the_specs_own_examples_pass(method: str, path: str, status: int, name: str) -> None:
@@ -57,6 +68,17 @@ def test_broken_resources_are_refused(key: str, value: Any, message: str) -> Non
     body[key] = value
     with pytest.raises(ConformanceError, match=message):
         check_response("GET", CALL, 200, json.dumps(body))
+
+
+def test_only_the_listed_enum_refs_may_be_null() -> None:
+    body = _example("GET", CONFERENCE, 200, "fetchValidMixerZone")
+    body["reason_conference_ended"] = "ended-somehow"
+    with pytest.raises(ConformanceError, match="not one of"):
+        check_response("GET", CONFERENCE, 200, json.dumps(body))
+    body["reason_conference_ended"] = None
+    body["status"] = None  # a conference always has a status
+    with pytest.raises(ConformanceError, match="not nullable"):
+        check_response("GET", CONFERENCE, 200, json.dumps(body))
 
 
 def test_missing_and_unknown_properties_are_refused() -> None:
