@@ -143,13 +143,16 @@ class Conferences:
         room = self.active(noun.name)
         if room is None:
             # The first participant's statusCallback and events are the room's for good.
+            # A relative URL resolves against that participant's document once, here:
+            # conference-level events have no participant whose document could resolve it.
+            callback = noun.status_callback
             room = Room(
                 sid=new_sid("CF"),
                 friendly_name=noun.name,
                 account_sid=leg.account_sid,
                 created_at=now,
                 updated_at=now,
-                status_callback=noun.status_callback,
+                status_callback=urljoin(leg.document_url or "", callback) if callback else None,
                 status_callback_method=noun.status_callback_method,
                 events=frozenset(noun.status_callback_events or DEFAULT_EVENTS),
             )
@@ -208,18 +211,19 @@ class Conferences:
             {"ParticipantCallStatus": call_status, "ReasonParticipantLeft": reason},
         )
         if room.status != "completed":
+            why = "kicked" if reason == "participant_updated_via_api" else "left"
             if participant.end_on_exit and room.status == "in-progress":
-                kicked = reason == "participant_updated_via_api"
-                why = "kicked" if kicked else "left"
                 await self.end(room, f"participant-with-end-conference-on-exit-{why}", call_sid)
             elif not room.present():
-                await self.end(room, "last-participant-left", call_sid)
-        if leg is None or not resume or leg.ended:
+                await self.end(room, f"last-participant-{why}", call_sid)
+        if leg is None or not resume:
             return
         if participant.dial is not None:
             # For a conference Twilio reports the <Dial> as answered, without DialCallSid.
+            # A participant that hung up still has its action requested, as after a
+            # <Dial><Number> (the engine ignores the TwiML of an ended call).
             await self.engine.complete_dial(leg, participant.dial, {"DialCallStatus": "answered"})
-        else:
+        elif not leg.ended:
             await self.engine.hang_up(leg)  # added through the API: nothing else to run
 
     async def end(self, room: Room, reason: str, call_sid: str | None = None) -> None:
@@ -241,10 +245,12 @@ class Conferences:
                 "ParticipantLabelEndingConference": (ending.label if ending else None) or "",
             },
         )
+        # Those still in did not hang up: the API or a participant with endConferenceOnExit
+        # (a "moderator") ended the room under them.
         why = (
             "conference_ended_via_api"
             if reason == "conference-ended-via-api"
-            else ("participant_hung_up")
+            else "moderator_ended_conference"
         )
         for participant in room.present():
             await self.leave(room, participant.call_sid, why)
@@ -328,14 +334,11 @@ class Conferences:
             if participant.label:
                 params["ParticipantLabel"] = participant.label
         params.update(extra or {})
-        url = urljoin(self._document_of(participant), room.status_callback)
-        exchange = self.engine.sender.build("conference", url, room.status_callback_method, params)
+        exchange = self.engine.sender.build(
+            "conference", room.status_callback, room.status_callback_method, params
+        )
         room.exchanges.append(exchange)
         self.engine.dispatcher.submit(room.sid, room.sid, exchange, final=event == "conference-end")
-
-    def _document_of(self, participant: Participant | None) -> str:
-        leg = self.engine.legs.get(participant.call_sid) if participant else None
-        return (leg.document_url if leg else None) or ""
 
     # ---------------------------------------------------------------- billing
 
