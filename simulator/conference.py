@@ -11,6 +11,7 @@ billed per started minute at the scenario's conference_participant rate.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from email.utils import format_datetime
@@ -40,10 +41,40 @@ EVENTS = {
     "announcement": {"announcement-end", "announcement-fail"},
 }
 DEFAULT_EVENTS = ("start", "end")
+# The callback a change of a participant's Muted or Hold sends.
+CHANGE_EVENTS = {
+    ("muted", True): "participant-mute",
+    ("muted", False): "participant-unmute",
+    ("hold", True): "participant-hold",
+    ("hold", False): "participant-unhold",
+}
+CONFERENCE_SID = re.compile(r"CF[0-9a-fA-F]{32}")
 
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _flag_param(form: Form, key: str) -> bool | None:
+    """A boolean REST parameter (true/false, any case); None when absent.
+
+    Anything else is refused with a 400 rather than read as false, which would silently
+    unmute, unhold or drop endConferenceOnExit.
+    """
+    value = form.get(key)
+    if value is None:
+        return None
+    lowered = value.strip().lower()
+    if lowered not in {"true", "false"}:
+        raise ApiError(400, 20001, f"{key} must be true or false, got {value!r}")
+    return lowered == "true"
+
+
+def _announce_url(form: Form) -> str | None:
+    url = form.get("AnnounceUrl")
+    if url and not url.startswith(("http://", "https://")):
+        raise ApiError(400, 21205, f"AnnounceUrl is not a valid URL: {url}")
+    return url or None
 
 
 @dataclass
@@ -257,8 +288,11 @@ class Conferences:
 
     # ---------------------------------------------------------------- announcements
 
-    async def announce(self, room: Room, url: str, method: str) -> None:
-        """Fetch the AnnounceUrl's TwiML and play it to everyone in the room."""
+    async def announce(
+        self, room: Room, url: str, method: str, participant: Participant | None = None
+    ) -> None:
+        """Fetch the AnnounceUrl's TwiML and play it to everyone in the room, or to one
+        participant (a Participant update); its callbacks then carry that participant."""
         params = {
             "AccountSid": room.account_sid,
             "ConferenceSid": room.sid,
@@ -267,7 +301,9 @@ class Conferences:
         }
         exchange = self.engine.sender.build("announce", url, method, params)
         room.exchanges.append(exchange)
-        heard_by = [p.call_sid for p in room.present()]
+        heard_by = (
+            [p.call_sid for p in room.present()] if participant is None else [participant.call_sid]
+        )
         entry: dict[str, Any] = {"at": self.clock.now(), "url": url, "heard_by": heard_by}
         room.announcements.append(entry)
         try:
@@ -280,7 +316,7 @@ class Conferences:
             self._callback(
                 room,
                 "announcement-fail",
-                None,
+                participant,
                 {"AnnounceUrl": url, "ReasonAnnouncementFailed": str(err)},
             )
             return
@@ -295,7 +331,7 @@ class Conferences:
 
         async def finished() -> None:
             entry["ended_at"] = self.clock.now()
-            self._callback(room, "announcement-end", None, {"AnnounceUrl": url})
+            self._callback(room, "announcement-end", participant, {"AnnounceUrl": url})
 
         self.clock.call_later(seconds, finished)
 
@@ -409,6 +445,7 @@ class Conferences:
             data["announcements"] = list(room.announcements)
             data["exchanges"] = [e.to_dict() for e in room.exchanges]
             data["fee"] = str(self.fee(room))
+            data["fee_unit"] = self.engine.scenario.rates.currency
             rooms.append(data)
         return {"conferences": rooms}
 
@@ -441,11 +478,9 @@ class Conferences:
         room = self.get(request.match_info["sid"])
         form = await read_form(request)
         status = form.get("Status")
-        url = form.get("AnnounceUrl")
         if status not in (None, "", "completed"):
             raise ApiError(400, 20001, f"Invalid Status: {status}")
-        if url and not url.startswith(("http://", "https://")):
-            raise ApiError(400, 21205, f"AnnounceUrl is not a valid URL: {url}")
+        url = _announce_url(form)
         if url and room.status == "completed":
             raise ApiError(400, 20001, "Conference is not in progress")
         if url:
@@ -455,15 +490,24 @@ class Conferences:
         return web.json_response(self.room_json(room))
 
     def _participant_of(self, request: web.Request) -> tuple[Room, Participant]:
+        """The participant named by Call SID or label. Only those in the room are found, as
+        in the list: one that left can be neither fetched nor muted nor kicked again."""
         room = self.get(request.match_info["sid"])
-        participant = room.participants.get(request.match_info["call"])
-        if participant is None:
-            raise ApiError(404, 20404, "The requested Participant was not found")
-        return room, participant
+        call = request.match_info["call"]
+        for participant in room.present():
+            if call in (participant.call_sid, participant.label):
+                return room, participant
+        path = f"/Conferences/{room.sid}/Participants/{call}.json"
+        raise ApiError(404, 20404, f"The requested resource {path} was not found")
 
     async def _participants(self, request: web.Request) -> web.Response:
         room = self.get(request.match_info["sid"])
+        form = await read_form(request)
         present = room.present()
+        for key, attribute in (("Muted", "muted"), ("Hold", "hold")):
+            wanted = _flag_param(form, key)
+            if wanted is not None:
+                present = [p for p in present if getattr(p, attribute) == wanted]
         records = [self.participant_json(room, p) for p in present]
         return web.json_response(page("participants", records, request.path, dict(request.query)))
 
@@ -474,18 +518,19 @@ class Conferences:
     async def _update_participant(self, request: web.Request) -> web.Response:
         room, participant = self._participant_of(request)
         form = await read_form(request)
-        for key, attribute in (("Muted", "muted"), ("Hold", "hold")):
-            value = form.get(key)
-            if value is not None:
-                new = value.lower() == "true"
-                if new != getattr(participant, attribute):
-                    setattr(participant, attribute, new)
-                    event = f"participant-{'' if new else 'un'}{attribute.removesuffix('d')}"
-                    self._callback(room, event, participant)
-        if (value := form.get("EndConferenceOnExit")) is not None:
-            participant.end_on_exit = value.lower() == "true"
-        if url := form.get("AnnounceUrl"):
-            await self.announce(room, url, form.get("AnnounceMethod") or "POST")
+        # Check every parameter before changing anything: a refused request changes nothing.
+        changes = {"muted": _flag_param(form, "Muted"), "hold": _flag_param(form, "Hold")}
+        end_on_exit = _flag_param(form, "EndConferenceOnExit")
+        url = _announce_url(form)
+        for attribute, new in changes.items():
+            if new is not None and new != getattr(participant, attribute):
+                setattr(participant, attribute, new)
+                # Named explicitly: "hold" does not inflect like "muted" → "mute".
+                self._callback(room, CHANGE_EVENTS[attribute, new], participant)
+        if end_on_exit is not None:
+            participant.end_on_exit = end_on_exit
+        if url:
+            await self.announce(room, url, form.get("AnnounceMethod") or "POST", participant)
         return web.json_response(self.participant_json(room, participant))
 
     async def _kick_participant(self, request: web.Request) -> web.Response:
@@ -496,18 +541,25 @@ class Conferences:
     async def _add_participant(self, request: web.Request) -> web.Response:
         """Dial out into a room: a new leg that joins it as soon as it answers."""
         name = request.match_info["sid"]
-        room = self.rooms.get(name)
+        # A SID names a room that exists; a friendly name joins its active room or makes one.
+        room = self.rooms.get(name) or self.active(name)
+        if room is None and CONFERENCE_SID.fullmatch(name):
+            raise ApiError(
+                404, 20404, f"The requested resource /Conferences/{name}.json was not found"
+            )
         friendly = room.friendly_name if room is not None else name
         form = await read_form(request)
         events = " ".join(
             e for raw in form.getall("ConferenceStatusCallbackEvent") for e in raw.split()
         )
+        start_on_enter = _flag_param(form, "StartConferenceOnEnter")
         noun = ConferenceNoun(
             name=friendly,
-            start_on_enter=(form.get("StartConferenceOnEnter") or "true").lower() == "true",
-            end_on_exit=(form.get("EndConferenceOnExit") or "false").lower() == "true",
-            muted=(form.get("Muted") or "false").lower() == "true",
+            start_on_enter=start_on_enter is not False,
+            end_on_exit=_flag_param(form, "EndConferenceOnExit") is True,
+            muted=_flag_param(form, "Muted") is True,
             status_callback=form.get("ConferenceStatusCallback"),
+            status_callback_method=(form.get("ConferenceStatusCallbackMethod") or "POST").upper(),
             status_callback_events=tuple(events.split()) if events else (),
             participant_label=form.get("Label"),
         )

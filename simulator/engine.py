@@ -693,6 +693,8 @@ class Engine:
         if leg.ended:
             return
         leg.cancel_timers()
+        # A participant added through the API that never answered will never join.
+        self.joiners.pop(leg.sid, None)
         leg.status = status
         leg.ended_at = self.clock.now()
         leg.sip_response_code = sip if sip is not None else SIP_CODES.get(status)
