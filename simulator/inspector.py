@@ -1,4 +1,5 @@
-"""The inspector page at /_sim/: each call drawn as a timeline of its legs."""
+"""The inspector page at /_sim/: each call drawn as a timeline of its legs, and each
+conference room with its participants, announcements and fee."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ COLORS = {
     "no-answer": "#fb8c00",
     "failed": "#b71c1c",
     "canceled": "#9e9e9e",
+    "init": "#f5c242",
+    "in-room": "#00897b",
 }
+TERMINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
 
 
 def render_page(data: dict[str, Any]) -> str:
@@ -26,6 +30,7 @@ def render_page(data: dict[str, Any]) -> str:
     for call in calls:
         rows.append(_row(call, end))
     body = "\n".join(rows) or "<p>No calls yet.</p>"
+    body += _conferences(data.get("conferences", []), end)
     when = html.escape(str(data.get("time", "")))
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Twilio simulator</title>
 <style>
@@ -35,33 +40,51 @@ body{{font-family:system-ui,sans-serif;margin:1.5em;color:#222}}
 overflow:hidden;white-space:nowrap;padding-left:3px;box-sizing:border-box}}
 .meta{{font-size:12px;color:#555}} .child{{margin-left:2em}}
 .tick{{position:absolute;top:-2px;width:2px;height:26px;background:#1565c0}}
+.tick.say{{background:#e65100;width:4px}} .conference{{margin:1em 0;padding-top:.3em;
+border-top:1px solid #ddd}} .conference ul{{margin:.2em 0;font-size:12px}}
 </style></head><body>
 <h1>Twilio simulator</h1>
 <p class="meta">Simulated time {data.get("now", 0):.1f} s ({when}),
 {len(calls)} legs, {data.get("dropped_callbacks", 0)} callbacks dropped.
-Blue ticks are webhook requests. <a href="/_sim/calls">JSON</a></p>
+Blue ticks are webhook requests, orange ones announcements. <a href="/_sim/calls">JSON</a></p>
 {body}
 </body></html>"""
 
 
-def _row(call: dict[str, Any], end: float) -> str:
-    timeline: list[dict[str, Any]] = call.get("timeline", [])
+def _span(status: str, start: float, stop: float, end: float) -> str:
+    left, width = 100 * start / end, max(0.5, 100 * (stop - start) / end)
+    color = COLORS.get(status, "#999")
+    text = html.escape(status)
+    return (
+        f'<div class="seg" style="left:{left:.2f}%;width:{width:.2f}%;background:{color}"'
+        f' title="{text} at {start:.1f} s">{text}</div>'
+    )
+
+
+def _segments(timeline: list[dict[str, Any]], end: float) -> list[str]:
+    """One coloured segment per status, from when it began to the next status."""
     segments = []
     for index, point in enumerate(timeline):
         start = point["at"]
         stop = timeline[index + 1]["at"] if index + 1 < len(timeline) else end
-        if point["status"] in {"completed", "busy", "no-answer", "failed", "canceled"}:
+        if point["status"] in TERMINAL:
             stop = start + end * 0.01
-        left, width = 100 * start / end, max(0.5, 100 * (stop - start) / end)
-        color = COLORS.get(point["status"], "#999")
-        segments.append(
-            f'<div class="seg" style="left:{left:.2f}%;width:{width:.2f}%;background:{color}"'
-            f' title="{point["status"]} at {start:.1f} s">{html.escape(point["status"])}</div>'
-        )
-    for exchange in call.get("exchanges", []):
+        segments.append(_span(point["status"], start, stop, end))
+    return segments
+
+
+def _ticks(exchanges: list[dict[str, Any]], end: float) -> list[str]:
+    ticks = []
+    for exchange in exchanges:
         left = 100 * exchange["at"] / end
         label = html.escape(f"{exchange['kind']} {exchange['status']} at {exchange['at']:.1f} s")
-        segments.append(f'<div class="tick" style="left:{left:.2f}%" title="{label}"></div>')
+        ticks.append(f'<div class="tick" style="left:{left:.2f}%" title="{label}"></div>')
+    return ticks
+
+
+def _row(call: dict[str, Any], end: float) -> str:
+    segments = _segments(call.get("timeline", []), end)
+    segments += _ticks(call.get("exchanges", []), end)
     css = "leg child" if call.get("parent_call_sid") else "leg"
     price = call.get("price")
     meta = (
@@ -72,4 +95,67 @@ def _row(call: dict[str, Any], end: float) -> str:
     return (
         f'<div class="{css}"><div class="meta">{meta}</div>'
         f'<div class="bar">{"".join(segments)}</div></div>'
+    )
+
+
+def _conferences(rooms: list[dict[str, Any]], end: float) -> str:
+    if not rooms:
+        return ""
+    return "\n<h2>Conferences</h2>\n" + "\n".join(_room(room, end) for room in rooms)
+
+
+def _room(room: dict[str, Any], end: float) -> str:
+    """The room's status bar (callback ticks, announcements in orange), one bar per
+    participant for its time in the room, and the announcements as said."""
+    segments = _segments(room.get("timeline", []), end)
+    segments += _ticks(room.get("exchanges", []), end)
+    for announcement in room.get("announcements", []):
+        left = 100 * announcement["at"] / end
+        title = html.escape(" ".join(announcement.get("said", [])) or announcement["url"])
+        segments.append(f'<div class="tick say" style="left:{left:.2f}%" title="{title}"></div>')
+    reason = room.get("reason_conference_ended")
+    meta = (
+        f"{html.escape(room['sid'])} · {html.escape(str(room['friendly_name']))} · "
+        f"{html.escape(room['status'])}{f' ({html.escape(reason)})' if reason else ''} · "
+        f"fee {html.escape(str(room.get('fee')))} {html.escape(str(room.get('fee_unit', '')))}"
+    )
+    parts = [
+        f'<div class="conference"><div class="meta">{meta}</div>',
+        f'<div class="bar">{"".join(segments)}</div>',
+    ]
+    for participant in room.get("participants", []):
+        parts.append(_participant(participant, end))
+    said = [_announcement(a) for a in room.get("announcements", [])]
+    if said:
+        parts.append(f"<ul>{''.join(said)}</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _participant(participant: dict[str, Any], end: float) -> str:
+    start = participant["joined_at"]
+    stop = participant["left_at"] if participant["left_at"] is not None else end
+    label = participant.get("label")
+    flags = [name for name in ("muted", "hold") if participant.get(name)]
+    meta = html.escape(participant["call_sid"])
+    if label:
+        meta += f" ({html.escape(label)})"
+    meta += f" · {participant['seconds']:.0f} s in the room"
+    if flags:
+        meta += " · " + ", ".join(flags)
+    return (
+        f'<div class="leg child"><div class="meta">{meta}</div>'
+        f'<div class="bar">{_span("in-room", start, stop, end)}</div></div>'
+    )
+
+
+def _announcement(announcement: dict[str, Any]) -> str:
+    heard = ", ".join(announcement.get("heard_by", []))
+    if announcement.get("error"):
+        what = f"failed: {announcement['error']}"
+    else:
+        what = "“" + " ".join(announcement.get("said", [])) + "”"
+    return (
+        f"<li>at {announcement['at']:.1f} s, {html.escape(announcement['url'])} to "
+        f"{html.escape(heard)}: {html.escape(what)}</li>"
     )

@@ -1208,3 +1208,38 @@ async def test_reset_forgets_rooms(sim: Simulator, rest: Rest, app: App) -> None
     await sim.advance(600)
     assert len(app.hits) == heard  # the announcement's end died with the reset
     assert await _list_rooms(rest) == []
+
+
+# ----------------------------------------------------------------------------- inspector page
+
+
+async def test_html_page_shows_each_room(sim: Simulator, rest: Rest, app: App) -> None:
+    status, page = await sim_get(sim, "/_sim/")
+    assert status == 200
+    assert "Conferences" not in page  # no rooms, no section
+    host, guest, room = await two_in_a_room(sim, rest, app, end=False)
+    app.on("/announce", "<Response><Say>Hello &lt;there&gt;</Say></Response>")
+    app.on("/broken", HANGUP)
+    for path in ("/announce", "/broken"):
+        await rest.request("POST", conference_path(room.sid), data={"AnnounceUrl": app.url(path)})
+    await sim.advance(10)
+    await rest.request("POST", participant_path(room.sid, guest), data={"Muted": "true"})
+    await rest.request("POST", conference_path(room.sid), data={"Status": "completed"})
+    await sim.advance(1)
+    status, page = await sim_get(sim, "/_sim/")
+    assert status == 200
+    section = page[page.index("<h2>Conferences</h2>") :]
+    [room_html] = section.split('<div class="conference">')[1:]
+    # The room: SID, name, status and why it ended, its fee (two participants, a minute each).
+    assert f"{room.sid} · {ROOM} · completed (conference-ended-via-api) · fee 0.6 JPY" in room_html
+    assert ">init<" in room_html
+    assert ">in-progress<" in room_html
+    # Each participant's time in the room, with its label and state.
+    assert f"{host} (host) · 13 s in the room" in room_html
+    assert f"{guest} · 11 s in the room · muted" in room_html
+    assert room_html.count(">in-room<") == 2
+    # The announcements: who heard what (escaped, as said), and the one that failed.
+    assert f"to {host}, {guest}: “Hello &lt;there&gt;”" in room_html
+    assert "failed: an announcement may only &lt;Say&gt;" in room_html
+    assert room_html.count('class="tick say"') == 2
+    assert room_html.count('class="tick"') == len(room.exchanges)
