@@ -112,6 +112,8 @@ class Room:
     reason_ended: str | None = None
     call_sid_ending: str | None = None
     participants: dict[str, Participant] = field(default_factory=dict)
+    # Earlier stays of calls that left and joined again: billed too, no longer listed.
+    former: list[Participant] = field(default_factory=list)
     sequence: int = 0
     exchanges: list[Exchange] = field(default_factory=list)
     announcements: list[dict[str, Any]] = field(default_factory=list)
@@ -198,6 +200,8 @@ class Conferences:
             joined_at=now,
             dial=verb,
         )
+        if (earlier := room.participants.get(leg.sid)) is not None:
+            room.former.append(earlier)
         room.participants[leg.sid] = participant
         leg.conference = room.sid
         leg.timeline.append((now, "conference"))
@@ -208,9 +212,14 @@ class Conferences:
             room.timeline.append((now, "in-progress"))
             self._callback(room, "conference-start")
         if verb is not None and verb.time_limit:
-            self.engine.after(
-                leg, verb.time_limit, lambda: self.leave(room, leg.sid, "participant_hung_up")
-            )
+
+            async def time_up() -> None:
+                # This stay's limit: after a redirect back into the room it must not end
+                # the next stay, which has a <Dial> (and limit) of its own.
+                if room.participants.get(leg.sid) is participant:
+                    await self.leave(room, leg.sid, "participant_hung_up")
+
+            self.engine.after(leg, verb.time_limit, time_up)
         return room
 
     # ---------------------------------------------------------------- leaving
@@ -382,7 +391,8 @@ class Conferences:
         """Per participant, per started minute in the room."""
         rate = self.engine.scenario.rates.rate("conference_participant")
         now = self.clock.now()
-        minutes = sum(math.ceil(max(0.0, p.seconds(now)) / 60) for p in room.participants.values())
+        stays = [*room.former, *room.participants.values()]
+        minutes = sum(math.ceil(max(0.0, p.seconds(now)) / 60) for p in stays)
         return minutes * rate
 
     # ---------------------------------------------------------------- JSON

@@ -656,6 +656,26 @@ async def test_rest_redirect_of_the_moderator_ends_the_room(
     assert len(app.received("/elsewhere")) == 1
 
 
+async def test_rejoining_the_room_is_a_new_stay(sim: Simulator, rest: Rest, app: App) -> None:
+    host = await dial_in(rest, app, HOST, conference(app, end=False, time_limit=20))
+    guest = await dial_in(rest, app, GUEST, conference(app, end=False))
+    await sim.advance(10)
+    # Redirected out of the room and straight back in, this time with no time limit.
+    await rest.update(host, Twiml=conference(app, end=False))
+    await sim.advance(30)
+    room = only_room(sim)
+    assert [p.call_sid for p in room.present()] == [host, guest]
+    assert sim.call(host).status == "in-progress"
+    assert [hit.params["CallSid"] for hit in event(app, "participant-leave")] == [host]
+    assert [hit.params["CallSid"] for hit in event(app, "participant-join")] == [
+        host,
+        guest,
+        host,
+    ]
+    # Both stays are billed: HOST 7 s then 30 s, GUEST 35 s, a started minute each.
+    assert sim.conferences.fee(room) == Decimal("0.3") * 3
+
+
 # ----------------------------------------------------------------------------- announcements
 
 
