@@ -146,11 +146,13 @@ class Conferences:
                 return room
         return None
 
-    def get(self, sid_or_name: str) -> Room:
-        room = self.rooms.get(sid_or_name) or self.active(sid_or_name)
+    def get(self, sid: str) -> Room:
+        """The room a REST path names. Only by SID, as the spec's path patterns say: a
+        friendly name works only to add a participant (where a room is made on demand)."""
+        room = self.rooms.get(sid)
         if room is None:
             raise ApiError(
-                404, 20404, f"The requested resource /Conferences/{sid_or_name}.json was not found"
+                404, 20404, f"The requested resource /Conferences/{sid}.json was not found"
             )
         return room
 

@@ -736,14 +736,26 @@ async def test_announcement_through_the_sync_client_with_get(
     assert end.at == 6 + seconds
 
 
-async def test_announcement_by_friendly_name(
+async def test_conferences_are_named_by_sid_in_rest_paths(
     sim: Simulator, rest: Rest, app: App, aclient: Client
 ) -> None:
-    _host, _guest, room = await two_in_a_room(sim, rest, app)
+    """Only Participants create takes a friendly name (reference §3.3; the spec's path
+    patterns are ^CF...): a name elsewhere is a 404, as Twilio answers it."""
+    _host, guest, room = await two_in_a_room(sim, rest, app)
     url = app.on("/announce", "<Response><Say>Hi</Say></Response>")
-    updated = await aclient.conferences(ROOM).update_async(announce_url=url)
-    assert updated.sid == room.sid
-    assert len(room.announcements) == 1
+    with pytest.raises(TwilioRestException) as caught:
+        await aclient.conferences(ROOM).update_async(announce_url=url)
+    assert (caught.value.status, caught.value.code) == (404, 20404)
+    for method, path in (
+        ("GET", conference_path(ROOM)),
+        ("GET", f"/Conferences/{ROOM}/Participants.json"),
+        ("GET", participant_path(ROOM, guest)),
+        ("DELETE", participant_path(ROOM, guest)),
+    ):
+        status, body = await rest.request(method, path)
+        assert (status, body and body["code"]) == (404, 20404), (method, path)
+    assert room.announcements == []
+    assert len(room.present()) == 2
 
 
 @pytest.mark.parametrize(
