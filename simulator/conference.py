@@ -385,7 +385,11 @@ class Conferences:
             "conference", room.status_callback, room.status_callback_method, params
         )
         room.exchanges.append(exchange)
-        self.engine.dispatcher.submit(room.sid, room.sid, exchange, final=event == "conference-end")
+        # With the reorder fault a room's callbacks are held until it ends. Participants
+        # leave (and announcements may end) after conference-end: whatever is sent once the
+        # room is over is released at once, or it would be held for good.
+        final = room.status == "completed"
+        self.engine.dispatcher.submit(room.sid, room.sid, exchange, final=final)
 
     # ---------------------------------------------------------------- billing
 

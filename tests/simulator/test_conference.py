@@ -425,6 +425,38 @@ async def test_duplicated_conference_callbacks_keep_their_idempotency_token(
     assert tokens[0] == tokens[1] != tokens[2] == tokens[3]
 
 
+async def test_reordered_conference_callbacks_arrive_once_the_room_ends(
+    sim: Simulator, rest: Rest, app: App
+) -> None:
+    sim.set_faults({"reorder": True, "seed": 7})
+    host, _guest, _room = await two_in_a_room(sim, rest, app)
+    assert app.received("/conf") == []  # held until the room's last callback
+    await rest.update(host, Status="completed")
+    await sim.advance(1)
+    numbers = [int(params["SequenceNumber"]) for params in app.callbacks("/conf")]
+    assert sorted(numbers) == list(range(6))  # join, join, start, leave, end, leave
+    assert numbers != sorted(numbers)  # shuffled (seeded)
+
+
+async def test_dropped_conference_callbacks(sim: Simulator, rest: Rest, app: App) -> None:
+    sim.set_faults({"drop": 1.0})
+    await two_in_a_room(sim, rest, app)
+    assert app.received("/conf") == []
+    assert sim.dispatcher.dropped == 3  # join, join, start
+
+
+async def test_delayed_conference_callbacks(sim: Simulator, rest: Rest, app: App) -> None:
+    sim.set_faults({"delay": 4.0})
+    await two_in_a_room(sim, rest, app)
+    assert app.received("/conf") == []  # HOST's join fired at 3 s, is due at 7 s
+    await sim.advance(4)
+    joins = event(app, "participant-join")
+    assert [hit.at for hit in joins] == [7, 9]
+    # Stamped when they fired, not when they were delivered.
+    stamps = [parsedate_to_datetime(hit.params["Timestamp"]) for hit in joins]
+    assert stamps == [sim.clock.wall(3), sim.clock.wall(5)]
+
+
 # ----------------------------------------------------------------------------- ending
 
 
@@ -1073,6 +1105,24 @@ async def test_participant_create_into_a_new_room_by_name(
     await sim.advance(0)
     assert sim.call(second.call_sid).status == "completed"
     assert sim.call(second.call_sid).duration == 0
+
+
+async def test_participant_create_with_start_conference_on_enter_false(
+    sim: Simulator, rest: Rest, app: App, aclient: Client
+) -> None:
+    await dial_in(rest, app, HOST, conference(app, start=False))
+    await sim.advance(4)
+    room = only_room(sim)
+    created = await aclient.conferences(ROOM).participants.create_async(
+        from_=NUMBER, to=GUEST, start_conference_on_enter=False, label="waiting"
+    )
+    assert created.start_conference_on_enter is False
+    await sim.advance(10)
+    assert len(room.present()) == 2
+    assert room.status == "init"  # neither may start it
+    fetched = await aclient.conferences(room.sid).participants("waiting").fetch_async()
+    assert (fetched.call_sid, fetched.start_conference_on_enter) == (created.call_sid, False)
+    assert event(app, "participant-join")[1].params["StartConferenceOnEnter"] == "false"
 
 
 async def test_participant_create_that_is_never_answered(
