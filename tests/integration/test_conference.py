@@ -11,12 +11,15 @@ from freezegun.api import FrozenDateTimeFactory
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from simulator.conference import Room
+from simulator.twiml import Say
 
 from .conftest import BUSY, SCENARIO, Bridge
 
 TALKER = "+819055556666"  # answers after 4 s, never hangs up by itself
 QUITTER = "+819077778888"  # answers after 4 s, hangs up after 50 s
 PATIENT_A = "+819099990000"  # answers after 3 s, never hangs up by itself
+IMPATIENT_A = "+819011119999"  # answers after 2 s, hangs up 8 s later
+SLOW_B = "+819012340000"  # rings for 30 s before answering
 
 CONFERENCE_SCENARIO: dict[str, Any] = {
     **SCENARIO,
@@ -25,6 +28,8 @@ CONFERENCE_SCENARIO: dict[str, Any] = {
         PATIENT_A: {"answer_after": 3, "hangup_after": None},
         TALKER: {"answer_after": 4, "hangup_after": None},
         QUITTER: {"answer_after": 4, "hangup_after": 50},
+        IMPATIENT_A: {"answer_after": 2, "hangup_after": 8},
+        SLOW_B: {"answer_after": 30, "hangup_after": None},
     },
 }
 CONFERENCE = {"mode": "conference", "time_limit": 120, "warn_before": 60}
@@ -160,3 +165,30 @@ async def test_hangup_service_closes_the_room(
     assert all(leg.ended for leg in bridge.sim.calls)
     (call,) = await bridge.calls()
     assert call["outcome"] == "completed"
+
+
+async def test_a_leaving_while_b_rings_cancels_b(
+    bridge: Bridge, freezer: FrozenDateTimeFactory
+) -> None:
+    await bridge.connect(IMPATIENT_A, SLOW_B)
+    await lockstep(bridge, freezer, 40)
+    leg_b = next(leg for leg in bridge.sim.calls if leg.to == SLOW_B)
+    assert leg_b.status == "canceled"
+    assert leg_b.answered_at is None  # never billed
+    (call,) = await bridge.calls()
+    assert (call["outcome"], call["failed_party"]) == ("canceled", "a")
+
+
+async def test_b_that_cannot_be_placed_releases_a(
+    bridge: Bridge, freezer: FrozenDateTimeFactory
+) -> None:
+    await bridge.connect(PATIENT_A, TALKER)
+    bridge.sim.inject_api_error("calls.create", 500)  # the request for B fails
+    await lockstep(bridge, freezer, 30)
+    (leg_a,) = bridge.sim.calls
+    assert leg_a.ended
+    # A was told, in the configured language, before the leg was hung up.
+    said = [verb.text for verb in leg_a.program if isinstance(verb, Say)]
+    assert said == ["申し訳ありません。相手の方につながりませんでした。"]
+    (call,) = await bridge.calls()
+    assert (call["outcome"], call["failed_party"]) == ("failed", "b")

@@ -287,7 +287,7 @@ class CallRecord:
             return []
         if leg_b.sid is not None and not leg_b.ended:
             return []  # leg B still running: its end will finish the record
-        if leg_b.sid is None and self._a_talked():
+        if leg_b.sid is None and not leg_b.ended and self._a_talked():
             # A answered, so B was probably dialed and its callbacks (or the <Dial action>)
             # are still on their way; reconciliation finishes the record if they never come.
             return []
