@@ -135,12 +135,12 @@ def conference(
     return f"<Response>{''.join(dial)}><Conference {noun}>{room}</Conference></Dial></Response>"
 
 
-async def dial_in(rest: Rest, app: App, to: str, twiml: str, **extra: Any) -> str:
+async def dial_in(rest: Rest, app: App, to: str, twiml: str) -> str:
     """A REST-created call to `to` whose answer webhook returns `twiml`."""
     url = app.on(f"/join-{to[1:]}", twiml)
     if "/dial-done" not in app.routes:
         app.on("/dial-done", HANGUP)  # the <Dial action>: hang up once out of the room
-    body = await rest.create(To=to, From=NUMBER, Url=url, **extra)
+    body = await rest.create(To=to, From=NUMBER, Url=url)
     return str(body["sid"])
 
 
