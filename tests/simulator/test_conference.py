@@ -995,6 +995,24 @@ async def test_participants_list_fetch_and_update(
     assert events(app)[-2:] == ["participant-unmute", "participant-unhold"]
 
 
+async def test_participant_update_end_conference_on_exit(
+    sim: Simulator, rest: Rest, app: App, aclient: Client
+) -> None:
+    host, guest, room = await two_in_a_room(sim, rest, app, end=False)
+    updated = (
+        await aclient.conferences(room.sid)
+        .participants(guest)
+        .update_async(end_conference_on_exit=True)
+    )
+    assert updated.end_conference_on_exit is True
+    await rest.update(guest, Status="completed")
+    await sim.advance(0)
+    # GUEST now ends the room when it leaves, and HOST goes with it.
+    assert room.reason_ended == "participant-with-end-conference-on-exit-left"
+    assert room.call_sid_ending == guest
+    assert sim.call(host).status == "completed"
+
+
 async def test_participant_delete_kicks_and_its_action_runs(
     sim: Simulator, rest: Rest, app: App, client: Client
 ) -> None:
