@@ -41,6 +41,7 @@ async def test_event_payloads(bridge: Bridge) -> None:
         for status in ("initiated", "ringing", "in-progress", "completed")
     }
     assert all(set(p) == {"call_id", "leg", "status"} for p in progress)
+    assert len(progress) == 8  # each leg status once, whichever message told it first
 
 
 async def test_no_answer_event(bridge: Bridge) -> None:

@@ -202,6 +202,11 @@ class CallRecord:
         terminal = status in TERMINAL_STATUSES
         if not terminal and not self._is_newer(leg, status, sequence):
             return []
+        if status == leg.status:
+            # Already known (e.g. the answer webhook came before the "answered" callback).
+            if sequence is not None:
+                leg.sequence = max(leg.sequence, sequence)
+            return []
         changes = [Change("progress", leg_name, status)]
         leg.status = status
         if sequence is not None:
