@@ -82,6 +82,8 @@ class CallManager:
         self.api = api
         self._store = store
         self._records: OrderedDict[str, CallRecord] = OrderedDict()
+        # The active calls, kept apart: entities and guards ask for them on every update.
+        self._active: dict[str, CallRecord] = {}
         self._totals = MonthTotals(month_key(dt_util.now()))
         self._timers: dict[tuple[str, str], CALLBACK_TYPE] = {}
         self.conference = ConferenceController(self)
@@ -93,6 +95,8 @@ class CallManager:
         records, totals = await self._store.async_load()
         for record in records:
             self._records[record.call_id] = record
+            if record.active:
+                self._active[record.call_id] = record
         if totals is not None:
             self._totals = totals
         self._roll_month()
@@ -119,7 +123,7 @@ class CallManager:
         return self._records.get(call_id)
 
     def active_records(self) -> list[CallRecord]:
-        return [record for record in self._records.values() if record.active]
+        return list(self._active.values())
 
     def records(self, limit: int | None = None) -> list[CallRecord]:
         """Newest first."""
@@ -222,6 +226,7 @@ class CallManager:
         # The record exists before the request, so it counts against max_concurrent_calls
         # and an early callback (Twilio may call back before the response) finds it.
         self._records[call_id] = record
+        self._active[call_id] = record
         try:
             info = await self.api.create_call(
                 NewCall(
@@ -238,6 +243,7 @@ class CallManager:
             )
         except TwilioApiError:
             del self._records[call_id]
+            del self._active[call_id]
             raise
         if record.legs["a"].sid is None:
             record.legs["a"].sid = info.sid
@@ -386,9 +392,12 @@ class CallManager:
         if record.active and any(record.legs[name].ended for name in LEGS):
             # One leg is over; if the other's last callback is lost, Twilio will tell us.
             self._schedule_reconcile(record, RECONCILE_AFTER_DIAL)
-        self._changed()
+        # Entities show active calls, the last finished call and totals: progress within a
+        # call changes none of them, so only the end of a call updates them.
+        self._changed(notify=any(change.kind == "ended" for change in changes))
 
     def _ended(self, record: CallRecord) -> None:
+        self._active.pop(record.call_id, None)
         record.cost = record.estimate_cost(self.config.rates)
         self._roll_month()
         self._totals.talk_seconds += record.duration or 0
@@ -414,9 +423,11 @@ class CallManager:
         )
         self._schedule_price(record, 0)
 
-    def _changed(self) -> None:
+    def _changed(self, *, notify: bool = True) -> None:
+        """Save soon (coalesced), and refresh the entities if they may show something new."""
         self._store.schedule_save(self._records.values(), self._totals)
-        async_dispatcher_send(self.hass, SIGNAL_UPDATED)
+        if notify:
+            async_dispatcher_send(self.hass, SIGNAL_UPDATED)
 
     # ------------------------------------------------------------------ timers
 

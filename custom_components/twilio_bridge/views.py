@@ -8,6 +8,7 @@ never against request.url, which is wrong behind a proxy or Nabu Casa.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
@@ -47,7 +48,7 @@ class TwilioWebhookView(HomeAssistantView):
 
     async def _signed_params(
         self, request: web.Request
-    ) -> tuple[TwilioBridgeData, dict[str, str]] | web.Response:
+    ) -> tuple[TwilioBridgeData, Mapping[str, str]] | web.Response:
         data = request.app[KEY_HASS].data[DATA_KEY]
         if request.content_length is not None and request.content_length > MAX_BODY:
             return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
@@ -91,7 +92,7 @@ class TwilioWebhookView(HomeAssistantView):
         return self.respond(data, record, leg_name, params)
 
     def owns(
-        self, manager: CallManager, record: CallRecord, leg: LegName, params: dict[str, str]
+        self, manager: CallManager, record: CallRecord, leg: LegName, params: Mapping[str, str]
     ) -> bool:
         return manager.owns(record, leg, params)
 
@@ -100,7 +101,7 @@ class TwilioWebhookView(HomeAssistantView):
         data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
-        params: dict[str, str],
+        params: Mapping[str, str],
     ) -> web.Response:
         """The answer to a genuine request (record is None for an unknown call id)."""
         raise NotImplementedError
@@ -118,7 +119,7 @@ class AnswerView(TwilioWebhookView):
         data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
-        params: dict[str, str],
+        params: Mapping[str, str],
     ) -> web.Response:
         if record is None or not record.active:
             return _twiml(twiml.hangup())  # unknown or finished call: never dial anyone
@@ -136,7 +137,7 @@ class LegStatusView(TwilioWebhookView):
         data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
-        params: dict[str, str],
+        params: Mapping[str, str],
     ) -> web.Response:
         if record is not None:
             data.manager.leg_status(record, leg, params)
@@ -155,7 +156,7 @@ class DialDoneView(TwilioWebhookView):
         data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
-        params: dict[str, str],
+        params: Mapping[str, str],
     ) -> web.Response:
         if record is None:
             return _twiml(twiml.hangup())
@@ -169,7 +170,7 @@ class ConferenceView(TwilioWebhookView):
     name = "api:twilio_bridge:conference"
 
     def owns(
-        self, manager: CallManager, record: CallRecord, leg: LegName, params: dict[str, str]
+        self, manager: CallManager, record: CallRecord, leg: LegName, params: Mapping[str, str]
     ) -> bool:
         return manager.owns_conference(record, params)
 
@@ -178,7 +179,7 @@ class ConferenceView(TwilioWebhookView):
         data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
-        params: dict[str, str],
+        params: Mapping[str, str],
     ) -> web.Response:
         if record is not None:
             data.manager.conference_event(record, params)
@@ -192,7 +193,7 @@ class AnnounceView(TwilioWebhookView):
     name = "api:twilio_bridge:announce"
 
     def owns(
-        self, manager: CallManager, record: CallRecord, leg: LegName, params: dict[str, str]
+        self, manager: CallManager, record: CallRecord, leg: LegName, params: Mapping[str, str]
     ) -> bool:
         return record.conference_sid in (None, params.get("ConferenceSid"))
 
@@ -201,7 +202,7 @@ class AnnounceView(TwilioWebhookView):
         data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
-        params: dict[str, str],
+        params: Mapping[str, str],
     ) -> web.Response:
         if record is None or not record.conference:
             return _twiml(twiml.announcement(message="", language=data.config.language))

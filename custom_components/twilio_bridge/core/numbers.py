@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final, Literal
 
 import phonenumbers
@@ -156,6 +157,7 @@ def _mask_grouped(text: str) -> str | None:
     return "".join(chars)
 
 
+@lru_cache(maxsize=4096)  # states and events mask the same few numbers over and over
 def mask_number(e164: str) -> str:
     """Format for display with the middle digits hidden: "+81 90-****-5678". Never raises."""
     text = str(e164)
