@@ -15,7 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SPEC_PATH = Path("/work/shared/reference/twilio_api_v2010.json")
+# The project's shared folder sits beside the checkout (as it does in CI's fresh clone).
+SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "reference" / "twilio_api_v2010.json"
 
 # Twilio's error body (the spec does not describe it; reference §6.2).
 ERROR_SCHEMA: dict[str, Any] = {
