@@ -29,7 +29,7 @@ def render_page(data: dict[str, Any]) -> str:
     rows = []
     for call in calls:
         rows.append(_row(call, end))
-    body = "\n".join(rows) or "<p>No calls yet.</p>"
+    body = _axis(end) + ("\n".join(rows) or "<p>No calls yet.</p>")
     body += _conferences(data.get("conferences", []), end)
     when = html.escape(str(data.get("time", "")))
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Twilio simulator</title>
@@ -38,7 +38,9 @@ body{{font-family:system-ui,sans-serif;margin:1.5em;color:#222}}
 .leg{{margin:.6em 0}} .bar{{position:relative;height:22px;background:#f4f4f4;border-radius:4px}}
 .seg{{position:absolute;top:0;height:22px;border-radius:3px;font-size:11px;color:#fff;
 overflow:hidden;white-space:nowrap;padding-left:3px;box-sizing:border-box}}
-.meta{{font-size:12px;color:#555}} .child{{margin-left:2em}}
+.meta{{font-size:12px;color:#555}} .child .meta{{margin-left:2em}}
+.axis{{position:relative;height:16px;font-size:11px;color:#777;border-bottom:1px solid #ccc;
+margin:.8em 0 .4em}}
 .tick{{position:absolute;top:-2px;width:2px;height:26px;background:#1565c0}}
 .tick.say{{background:#e65100;width:4px}} .conference{{margin:1em 0;padding-top:.3em;
 border-top:1px solid #ddd}} .conference ul{{margin:.2em 0;font-size:12px}}
@@ -51,8 +53,20 @@ Blue ticks are webhook requests, orange ones announcements. <a href="/_sim/calls
 </body></html>"""
 
 
+def _axis(end: float) -> str:
+    """A scale of simulated seconds above the bars, at a round step."""
+    step = next((s for s in (1, 5, 10, 30, 60, 300, 600, 1800, 3600) if end / s <= 12), 7200)
+    marks = "".join(
+        f'<span style="position:absolute;left:{100 * t / end:.2f}%">{t} s</span>'
+        for t in range(0, int(end) + 1, step)
+    )
+    return f'<div class="axis">{marks}</div>'
+
+
 def _span(status: str, start: float, stop: float, end: float) -> str:
-    left, width = 100 * start / end, max(0.5, 100 * (stop - start) / end)
+    # Clamped so a status reached at the very end still shows inside the bar.
+    width = max(0.5, 100 * (stop - start) / end)
+    left = min(100 * start / end, 100 - width)
     color = COLORS.get(status, "#999")
     text = html.escape(status)
     return (
