@@ -27,12 +27,13 @@ from typing import Any
 
 import aiohttp
 
+from demo import hass_instance
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 ACCOUNT_SID = "AC00000000000000000000000000000000"
 AUTH_TOKEN = "simulator-auth-token"
 TWILIO_NUMBER = "+815012345678"
-USER, PASSWORD = "bench", "bench-password"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # On a machine with two or more CPUs the server under test (hass, a baseline server, the
 # TwiML app) runs on CPU 0 and everything else (this driver, the in-process simulator, the
@@ -316,25 +317,7 @@ class Hass:
         components.mkdir()
         (components / "twilio_bridge").symlink_to(ROOT / "custom_components" / "twilio_bridge")
         (components / "bench_probe").symlink_to(Path(__file__).resolve().parent / "bench_probe")
-        storage = self.config / ".storage"
-        storage.mkdir()
-        # Skip the onboarding wizard: this instance is driven through its API.
-        (storage / "onboarding").write_text(
-            json.dumps(
-                {
-                    "version": 4,
-                    "minor_version": 1,
-                    "key": "onboarding",
-                    "data": {"done": ["user", "core_config", "analytics", "integration"]},
-                }
-            )
-        )
-        add_user = ["--script", "auth", "-c", str(self.config), "add", USER, PASSWORD]
-        subprocess.run(
-            [PYTHON, "-m", "homeassistant", *add_user],
-            check=True,
-            capture_output=True,
-        )
+        hass_instance.prepare(self.config, PYTHON)
 
     def _spawn(self) -> None:
         with (self.config / "hass.out").open("wb") as log:
@@ -370,41 +353,13 @@ class Hass:
 
     async def _wait_api(self, seconds: float) -> None:
         assert self.session is not None
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"hass exited early; see {self.config / 'hass.out'}")
-            try:
-                async with self.session.get(f"{self.url}/api/") as response:
-                    if response.status < 500:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.25)
-        raise TimeoutError(f"hass did not come up within {seconds:.0f} s")
+        await hass_instance.wait_until_up(
+            self.session, f"{self.url}/api/", seconds, process=self.process
+        )
 
     async def _login(self) -> str:
         assert self.session is not None
-        base, client_id = self.url, f"{self.url}/"
-        async with self.session.post(
-            f"{base}/auth/login_flow",
-            json={
-                "client_id": client_id,
-                "handler": ["homeassistant", None],
-                "redirect_uri": client_id,
-            },
-        ) as response:
-            flow = await response.json()
-        async with self.session.post(
-            f"{base}/auth/login_flow/{flow['flow_id']}",
-            json={"client_id": client_id, "username": USER, "password": PASSWORD},
-        ) as response:
-            code = (await response.json())["result"]
-        async with self.session.post(
-            f"{base}/auth/token",
-            data={"grant_type": "authorization_code", "code": code, "client_id": client_id},
-        ) as response:
-            return str((await response.json())["access_token"])
+        return await hass_instance.login(self.session, self.url)
 
     async def stop(self) -> None:
         if self.ws is not None:

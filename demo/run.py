@@ -23,12 +23,13 @@ from typing import Any
 
 import aiohttp
 
+from demo import hass_instance
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "simulator" / "scenarios" / "basic.yaml"
 PARTY_A, PARTY_B = "090-1111-2222", "090-3333-4444"
 EXPECTED_TALK = 93
 SPEED = 20  # simulated seconds per real second
-USER, PASSWORD = "demo", "demo-password"
 
 
 def free_port() -> int:
@@ -44,72 +45,8 @@ def prepare_config() -> Path:
     (config / "custom_components" / "twilio_bridge").symlink_to(
         ROOT / "custom_components" / "twilio_bridge"
     )
-    storage = config / ".storage"
-    storage.mkdir()
-    # Skip the onboarding wizard: this instance is driven through its API.
-    (storage / "onboarding").write_text(
-        json.dumps(
-            {
-                "version": 4,
-                "minor_version": 1,
-                "key": "onboarding",
-                "data": {"done": ["user", "core_config", "analytics", "integration"]},
-            }
-        )
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "homeassistant",
-            "--script",
-            "auth",
-            "-c",
-            str(config),
-            "add",
-            USER,
-            PASSWORD,
-        ],
-        check=True,
-        capture_output=True,
-    )
+    hass_instance.prepare(config)
     return config
-
-
-async def wait_until_up(session: aiohttp.ClientSession, url: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            async with session.get(url) as response:
-                if response.status < 500:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.25)
-    raise TimeoutError(f"{url} did not come up within {seconds:.0f} s")
-
-
-async def login(session: aiohttp.ClientSession, base: str) -> str:
-    client_id = f"{base}/"
-    async with session.post(
-        f"{base}/auth/login_flow",
-        json={
-            "client_id": client_id,
-            "handler": ["homeassistant", None],
-            "redirect_uri": client_id,
-        },
-    ) as response:
-        flow = await response.json()
-    async with session.post(
-        f"{base}/auth/login_flow/{flow['flow_id']}",
-        json={"client_id": client_id, "username": USER, "password": PASSWORD},
-    ) as response:
-        code = (await response.json())["result"]
-    async with session.post(
-        f"{base}/auth/token",
-        data={"grant_type": "authorization_code", "code": code, "client_id": client_id},
-    ) as response:
-        return str((await response.json())["access_token"])
 
 
 async def call_service(
@@ -128,9 +65,9 @@ async def call_service(
 
 async def drive(ha_url: str, sim_url: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     async with aiohttp.ClientSession() as session:
-        await wait_until_up(session, f"{sim_url}/_sim/calls", 30)
-        await wait_until_up(session, f"{ha_url}/api/", 180)
-        token = await login(session, ha_url)
+        await hass_instance.wait_until_up(session, f"{sim_url}/_sim/calls", 30)
+        await hass_instance.wait_until_up(session, f"{ha_url}/api/", 180)
+        token = await hass_instance.login(session, ha_url)
         # The integration loads just after the API answers: retry until its service exists.
         deadline = time.monotonic() + 60
         while True:

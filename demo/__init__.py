@@ -1,0 +1,1 @@
+"""scripts/demo: one V-call through a real Home Assistant and the simulator."""
