@@ -22,7 +22,7 @@ from .const import (
     URL_STATUS,
 )
 from .core import twiml
-from .core.calls import TERMINAL_STATUSES, CallRecord, Change
+from .core.calls import RINGING_STATUSES, TERMINAL_STATUSES, CallRecord, Change
 from .core.twilio_api import NewCall, TwilioApiError
 
 if TYPE_CHECKING:
@@ -220,6 +220,4 @@ class ConferenceController:
             return
         for leg in record.legs.values():
             if leg.sid and not leg.ended:
-                await self.manager.api.hangup(
-                    leg.sid, ringing=leg.status in ("queued", "initiated", "ringing")
-                )
+                await self.manager.api.hangup(leg.sid, ringing=leg.status in RINGING_STATUSES)

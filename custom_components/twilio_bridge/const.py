@@ -75,12 +75,6 @@ URL_ANNOUNCE: Final = URL_BASE + "/announce/{call_id}"
 
 CONF_WARNING_MESSAGE: Final = "warning_message"
 
-# Said to both parties warn_before seconds before time_limit (conference mode).
-WARNING_MESSAGES: Final = {
-    "ja": "まもなく通話が終了します。残り時間はあと{minutes}分です。",
-    "en": "This call will end in {minutes} minutes.",
-}
-
 # Said to party A when B could not be reached, before the call is hung up.
 UNREACHABLE_MESSAGES: Final = {
     "ja": "申し訳ありません。相手の方につながりませんでした。",

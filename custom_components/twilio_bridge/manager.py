@@ -34,7 +34,7 @@ from .const import (
     URL_STATUS,
 )
 from .core import twiml
-from .core.calls import LEGS, CallRecord, Change, LegName
+from .core.calls import LEGS, RINGING_STATUSES, CallRecord, Change, LegName
 from .core.numbers import PhoneNumber, mask_number
 from .core.totals import MonthTotals, month_key
 from .core.twilio_api import CallInfo, NewCall, TwilioApi, TwilioApiError
@@ -50,7 +50,6 @@ RECONCILE_AFTER_DIAL = 30.0
 RECONCILE_AFTER_RING = 60.0
 # A call still talking when checked is checked again this often (callbacks may be lost).
 RECONCILE_RETRY = 300.0
-RINGING_STATUSES = frozenset({"queued", "initiated", "ringing"})
 
 
 def _int(value: str | None) -> int | None:

@@ -21,6 +21,8 @@ type LegName = Literal["a", "b"]
 LEGS: tuple[LegName, LegName] = ("a", "b")
 
 TERMINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+# Before answer: ending such a leg is a cancel (completed would not stop a ringing call).
+RINGING_STATUSES = frozenset({"queued", "initiated", "ringing"})
 # Rank of each status within a leg's life, for callbacks without a usable SequenceNumber.
 _RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3}
 SIP_DECLINE = 603
