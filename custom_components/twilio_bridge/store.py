@@ -27,6 +27,7 @@ class CallLogStore:
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
         self._records: Iterable[CallRecord] = ()
         self._totals: MonthTotals | None = None
+        self._pending = False
 
     async def async_load(self) -> tuple[list[CallRecord], MonthTotals | None]:
         data = await self._store.async_load() or {}
@@ -40,12 +41,19 @@ class CallLogStore:
         return records, totals
 
     def schedule_save(self, records: Iterable[CallRecord], totals: MonthTotals) -> None:
-        """Save soon; repeated calls within SAVE_DELAY are written once."""
+        """Save within SAVE_DELAY of the first unsaved change; later ones ride along.
+
+        Store.async_delay_save restarts its delay on every call, so a steady stream of
+        callbacks would put the write off until a quiet moment: schedule it only once.
+        """
         self._records = records
         self._totals = totals
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        if not self._pending:
+            self._pending = True
+            self._store.async_delay_save(self._data, SAVE_DELAY)
 
     def _data(self) -> dict[str, Any]:
+        self._pending = False  # what changes from now on needs another write
         return {
             "calls": [record.to_dict() for record in self._records],
             "month": None if self._totals is None else self._totals.to_dict(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from homeassistant import loader
@@ -10,6 +11,8 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import async_test_home_assistant
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.twilio_bridge.core.totals import MonthTotals
+from custom_components.twilio_bridge.store import CallLogStore
 from simulator.harness import Simulator
 
 from .conftest import PARTY_A, PARTY_B, bridge_config, free_port
@@ -63,3 +66,17 @@ async def test_restart_in_the_middle_of_a_call(
         state = hass2.states.get("sensor.twilio_bridge_last_call_duration")
         assert float(state.state) == 93
         await hass2.async_stop()
+
+
+async def test_the_log_is_written_during_a_steady_stream_of_changes(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """A change every 0.3 s must not put the write off until things calm down."""
+    store = CallLogStore(hass)
+    totals = MonthTotals("2026-11")
+    for calls in range(1, 8):  # 2.1 s of steady changes (real time: Store uses the loop)
+        totals.calls = calls
+        store.schedule_save([], totals)
+        await asyncio.sleep(0.3)
+    # Written about SAVE_DELAY after the first change, while changes kept coming.
+    assert hass_storage["twilio_bridge.calls"]["data"]["month"]["calls"] >= 3
