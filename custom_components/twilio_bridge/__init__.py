@@ -12,6 +12,7 @@ import voluptuous as vol
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.discovery import async_load_platform
 from homeassistant.helpers.network import NoURLAvailableError, get_url
@@ -61,6 +62,7 @@ from .views import VIEWS
 _LOGGER = logging.getLogger(__name__)
 
 PLATFORMS = (Platform.SENSOR, Platform.BINARY_SENSOR)
+ISSUE_NO_EXTERNAL_URL = "no_external_url"
 
 RATE_VALUE = vol.All(vol.Coerce(float), vol.Range(min=0))
 RATES_SCHEMA = vol.Schema(
@@ -163,6 +165,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         try:
             base_url = get_url(hass, allow_internal=False, prefer_external=True)
         except NoURLAvailableError:
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                ISSUE_NO_EXTERNAL_URL,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_NO_EXTERNAL_URL,
+            )
             _LOGGER.error(
                 "Twilio must reach Home Assistant from the internet, but there is no "
                 "external URL: set %s, or set an external URL under Settings > System > "
@@ -170,6 +180,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
                 CONF_WEBHOOK_BASE_URL,
             )
             return False
+    ir.async_delete_issue(hass, DOMAIN, ISSUE_NO_EXTERNAL_URL)
     bridge_config = BridgeConfig.from_yaml(conf, phone_number, base_url)
     api = TwilioApi(
         bridge_config.account_sid,

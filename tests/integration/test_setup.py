@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 
 from custom_components.twilio_bridge import CONFIG_SCHEMA
@@ -62,9 +65,16 @@ def test_invalid_configuration_is_refused(override: dict[str, Any]) -> None:
 
 
 async def test_setup_fails_clearly_without_an_external_url(
-    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, issue_registry: ir.IssueRegistry
 ) -> None:
     assert not await async_setup_component(hass, DOMAIN, {DOMAIN: BASE})
+    issue = issue_registry.async_get_issue(DOMAIN, "no_external_url")
+    assert issue is not None
+    assert issue.severity == ir.IssueSeverity.ERROR
+    translations = Path(__file__).parents[2] / "custom_components/twilio_bridge/translations"
+    for language in ("en", "ja"):
+        strings = json.loads((translations / f"{language}.json").read_text("utf-8"))
+        assert strings["issues"][issue.translation_key]["title"]
     assert "no external URL" in caplog.text
     assert "webhook_base_url" in caplog.text
     assert BASE["auth_token"] not in caplog.text
