@@ -23,7 +23,7 @@ from aiohttp import web
 from .engine import ApiError, Engine, Form, rfc2822
 from .models import Exchange, Leg, new_sid
 from .resources import account_uri, page
-from .server import read_form
+from .server import inject, read_form
 from .twiml import Conference as ConferenceNoun
 from .twiml import Dial, Pause, Play, Say, TwimlError, parse
 from .webhooks import WebhookError
@@ -491,6 +491,7 @@ class Conferences:
         return web.json_response(self.room_json(self.get(request.match_info["sid"])))
 
     async def _update(self, request: web.Request) -> web.Response:
+        inject(request, "conferences.update")
         room = self.get(request.match_info["sid"])
         form = await read_form(request)
         status = form.get("Status")

@@ -76,7 +76,7 @@ async def read_form(request: web.Request) -> Form:
     return Form([(key, str(value)) for key, value in data.items()])
 
 
-def _inject(request: web.Request, operation: str) -> None:
+def inject(request: web.Request, operation: str) -> None:
     """Answer with an injected API error when the scenario or a test asked for one."""
     state = request.app[STATE]
     status = state.take_api_error(operation)
@@ -88,14 +88,14 @@ def _inject(request: web.Request, operation: str) -> None:
 
 
 async def create_call(request: web.Request) -> web.Response:
-    _inject(request, "calls.create")
+    inject(request, "calls.create")
     engine = request.app[ENGINE]
     leg = engine.create_call(await read_form(request))
     return web.json_response(call_json(leg, engine.clock), status=201)
 
 
 async def list_calls(request: web.Request) -> web.Response:
-    _inject(request, "calls.list")
+    inject(request, "calls.list")
     engine = request.app[ENGINE]
     legs = engine.list_calls(await read_form(request))
     records = [call_json(leg, engine.clock) for leg in legs]
@@ -103,26 +103,26 @@ async def list_calls(request: web.Request) -> web.Response:
 
 
 async def fetch_call(request: web.Request) -> web.Response:
-    _inject(request, "calls.fetch")
+    inject(request, "calls.fetch")
     engine = request.app[ENGINE]
     return web.json_response(call_json(engine.get(request.match_info["sid"]), engine.clock))
 
 
 async def update_call(request: web.Request) -> web.Response:
-    _inject(request, "calls.update")
+    inject(request, "calls.update")
     engine = request.app[ENGINE]
     leg = await engine.update_call(request.match_info["sid"], await read_form(request))
     return web.json_response(call_json(leg, engine.clock))
 
 
 async def delete_call(request: web.Request) -> web.Response:
-    _inject(request, "calls.delete")
+    inject(request, "calls.delete")
     request.app[ENGINE].delete_call(request.match_info["sid"])
     return web.Response(status=204)
 
 
 async def list_numbers(request: web.Request) -> web.Response:
-    _inject(request, "incoming_phone_numbers.list")
+    inject(request, "incoming_phone_numbers.list")
     engine = request.app[ENGINE]
     wanted = request.query.get("PhoneNumber")
     numbers = [n for n in engine.scenario.numbers if not wanted or wanted in n]

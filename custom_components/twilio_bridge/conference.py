@@ -33,6 +33,7 @@ _LOGGER = logging.getLogger(__name__)
 # Twilio's own cap on a <Dial>; the real limit is enforced by the integration (and by each
 # leg's REST TimeLimit as a safety net), so that `extend` can move it.
 DIAL_TIME_LIMIT = 14400
+END_RETRY = 10.0  # seconds before asking Twilio again to close a room past its limit
 
 
 def warning_text(language: str, seconds: int) -> str:
@@ -201,7 +202,14 @@ class ConferenceController:
             try:
                 await self.manager.api.end_conference(record.conference_sid)
             except TwilioApiError as err:
-                _LOGGER.warning("Call %s: conference not ended: %s", record.call_id, err)
+                # Every minute past the limit is billed twice over: try again soon.
+                _LOGGER.warning(
+                    "Call %s: conference not ended, retrying in %s s: %s",
+                    record.call_id,
+                    END_RETRY,
+                    err,
+                )
+                self.manager.later(record.call_id, "end", END_RETRY, lambda: self._end(record))
 
     async def async_extend(self, record: CallRecord, seconds: int) -> int:
         """Move the limit; re-arm the warning and the end. Returns the new limit."""

@@ -192,3 +192,15 @@ async def test_b_that_cannot_be_placed_releases_a(
     assert said == ["申し訳ありません。相手の方につながりませんでした。"]
     (call,) = await bridge.calls()
     assert (call["outcome"], call["failed_party"]) == ("failed", "b")
+
+
+async def test_a_refused_end_is_retried(bridge: Bridge, freezer: FrozenDateTimeFactory) -> None:
+    await bridge.connect(PATIENT_A, TALKER)
+    await lockstep(bridge, freezer, 90)  # the warning has been announced
+    bridge.sim.inject_api_error("conferences.update", 500)  # Twilio refuses the first end
+    await lockstep(bridge, freezer, 100)
+    room = only_room(bridge)
+    assert room.reason_ended == "conference-ended-via-api"
+    # Closed by the retry 10 s after the refused attempt at the 120 s limit.
+    assert room.ended_at - room.started_at == pytest.approx(130, abs=1)
+    assert all(leg.ended for leg in bridge.sim.calls)
