@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
+import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant import loader
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import async_test_home_assistant
+from pytest_homeassistant_custom_component.common import (
+    async_fire_time_changed,
+    async_test_home_assistant,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.twilio_bridge.core.totals import MonthTotals
 from custom_components.twilio_bridge.store import CallLogStore
 from simulator.harness import Simulator
 
-from .conftest import PARTY_A, PARTY_B, bridge_config, free_port
+from .conftest import PARTY_A, PARTY_B, SCENARIO, bridge_config, free_port
+
+TALKER = "+819055556666"  # answers after 2 s, never hangs up by itself
 
 
 async def test_restart_in_the_middle_of_a_call(
@@ -80,3 +88,68 @@ async def test_the_log_is_written_during_a_steady_stream_of_changes(
         await asyncio.sleep(0.3)
     # Written about SAVE_DELAY after the first change, while changes kept coming.
     assert hass_storage["twilio_bridge.calls"]["data"]["month"]["calls"] >= 3
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        {
+            **SCENARIO,
+            "phones": {**SCENARIO["phones"], TALKER: {"answer_after": 2, "hangup_after": None}},
+        }
+    ],
+)
+async def test_restart_in_the_middle_of_a_conference_keeps_its_warning_and_end(  # noqa: PLR0917
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    aiohttp_client: ClientSessionGenerator,
+    socket_enabled: None,
+    sim: Simulator,
+) -> None:
+    """Timers re-armed after a restart still warn and close the room on time."""
+    port = free_port()
+    config = bridge_config(
+        sim, f"http://127.0.0.1:{port}", mode="conference", time_limit=120, warn_before=60
+    )
+
+    async def lockstep(instance: HomeAssistant, seconds: int) -> None:
+        for _ in range(seconds):
+            await sim.advance(1)
+            freezer.tick(timedelta(seconds=1))
+            async_fire_time_changed(instance)
+            await instance.async_block_till_done()
+
+    assert await async_setup_component(hass, "twilio_bridge", config)
+    await hass.async_block_till_done()
+    client = await aiohttp_client(hass.http.app, server_kwargs={"port": port})
+    await hass.services.async_call(
+        "twilio_bridge", "connect", {"party_a": PARTY_A, "party_b": TALKER}, blocking=True
+    )
+    await lockstep(hass, 20)
+    (room,) = sim.conferences.rooms.values()
+    assert room.status == "in-progress"
+
+    await hass.async_stop()  # down for 20 s while the parties talk
+    await client.close()
+    for _ in range(20):
+        await sim.advance(1)
+        freezer.tick(timedelta(seconds=1))
+
+    async with async_test_home_assistant() as hass2:
+        hass2.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        assert await async_setup_component(hass2, "twilio_bridge", config)
+        await hass2.async_block_till_done()
+        await aiohttp_client(hass2.http.app, server_kwargs={"port": port})
+        await lockstep(hass2, 120)
+        (announcement,) = room.announcements
+        assert announcement["at"] - room.started_at == pytest.approx(60, abs=1)
+        assert room.ended_at - room.started_at == pytest.approx(120, abs=1)
+        assert all(leg.ended for leg in sim.calls)
+        response = await hass2.services.async_call(
+            "twilio_bridge", "get_calls", {}, blocking=True, return_response=True
+        )
+        (call,) = response["calls"]
+        assert call["outcome"] == "completed"
+        assert call["duration"] == pytest.approx(120, abs=1)
+        await hass2.async_stop()
