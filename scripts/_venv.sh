@@ -32,9 +32,14 @@ ensure_venv() {
     digest="$(cat "$requirements" "$ROOT/requirements_test.txt" | sha256sum | cut -d' ' -f1)"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
         echo "Installing pinned requirements from $1 into .venv ..." >&2
-        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" 2>&1 \
-            | grep -v "^WARNING: Location '.*' is ignored" >&2 || true
-        "$VENV/bin/python" -m pip check >/dev/null 2>&1 || true
+        local log="$VENV/pip-install.log"
+        if ! "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+                -r "$requirements" > "$log" 2>&1; then
+            # Only a finished install is stamped: a failed one is retried next time.
+            grep -v "^WARNING: Location '.*' is ignored" "$log" >&2 || true
+            echo "error: installing $1 failed (full log: $log)" >&2
+            return 1
+        fi
         echo "$digest" > "$stamp"
     fi
     export PATH="$VENV/bin:$PATH"
