@@ -45,6 +45,8 @@ _LOGGER = logging.getLogger(__name__)
 
 # Twilio reports a call's price some time after it ends: ask again after these delays.
 PRICE_RETRY_DELAYS = (0.0, 30.0, 120.0, 600.0, 3600.0)
+PRICE_LOOKBACK = timedelta(days=1)
+PRICE_LOOKUPS_AT_START = 20
 # If a finished call's last callbacks never arrive, fetch its legs from Twilio after this.
 RECONCILE_AFTER_DIAL = 30.0
 RECONCILE_AFTER_RING = 60.0
@@ -106,9 +108,20 @@ class CallManager:
             self.hass.async_create_task(
                 self.async_reconcile(record), f"twilio_bridge reconcile {record.call_id}"
             )
-        for record in self._records.values():
-            if not record.active and not record.cost_final and record.legs["a"].sid:
-                self._schedule_price(record, 0)
+        # Prices still missing (Home Assistant was down when they settled): ask again, but
+        # only for recent calls, so a start-up never turns into hundreds of API requests.
+        since = dt_util.utcnow() - PRICE_LOOKBACK
+        unpriced = [
+            record
+            for record in self.records()
+            if not record.active
+            and not record.cost_final
+            and record.legs["a"].sid
+            and record.ended_at is not None
+            and record.ended_at >= since
+        ]
+        for record in unpriced[:PRICE_LOOKUPS_AT_START]:
+            self._schedule_price(record, 0)
 
     @callback
     def async_stop(self) -> None:

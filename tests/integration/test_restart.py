@@ -153,3 +153,40 @@ async def test_restart_in_the_middle_of_a_conference_keeps_its_warning_and_end( 
         assert call["outcome"] == "completed"
         assert call["duration"] == pytest.approx(120, abs=1)
         await hass2.async_stop()
+
+
+@pytest.mark.parametrize("scenario", [{**SCENARIO, "price_delay": 600}])
+async def test_prices_that_settled_while_home_assistant_was_down_are_fetched_at_start(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    aiohttp_client: ClientSessionGenerator,
+    socket_enabled: None,
+    sim: Simulator,
+) -> None:
+    port = free_port()
+    config = bridge_config(sim, f"http://127.0.0.1:{port}")
+    assert await async_setup_component(hass, "twilio_bridge", config)
+    await hass.async_block_till_done()
+    client = await aiohttp_client(hass.http.app, server_kwargs={"port": port})
+    await hass.services.async_call(
+        "twilio_bridge", "connect", {"party_a": PARTY_A, "party_b": PARTY_B}, blocking=True
+    )
+    await sim.run_until_idle()
+    await hass.async_block_till_done()
+    await hass.async_stop()
+    await client.close()
+    (stored,) = hass_storage["twilio_bridge.calls"]["data"]["calls"]
+    assert (stored["outcome"], stored["cost_final"]) == ("completed", False)
+
+    await sim.advance(600)  # Twilio settles the prices while Home Assistant is down
+    async with async_test_home_assistant() as hass2:
+        hass2.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        assert await async_setup_component(hass2, "twilio_bridge", config)
+        await hass2.async_block_till_done()
+        response = await hass2.services.async_call(
+            "twilio_bridge", "get_calls", {}, blocking=True, return_response=True
+        )
+        (call,) = response["calls"]
+        assert call["cost_final"] is True
+        assert call["cost"] == 64.8
+        await hass2.async_stop()
