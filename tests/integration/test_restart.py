@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +28,29 @@ from .conftest import PARTY_A, PARTY_B, SCENARIO, bridge_config, free_port
 TALKER = "+819055556666"  # answers after 2 s, never hangs up by itself
 
 
+async def start(instance: HomeAssistant, config: dict[str, Any]) -> None:
+    assert await async_setup_component(instance, "twilio_bridge", config)
+    await instance.async_block_till_done()
+
+
+@asynccontextmanager
+async def restarted(config: dict[str, Any]) -> AsyncIterator[HomeAssistant]:
+    """A second Home Assistant on the same (mocked) storage: the one after the restart."""
+    async with async_test_home_assistant() as hass2:
+        hass2.data.pop(loader.DATA_CUSTOM_COMPONENTS)  # as enable_custom_integrations does
+        await start(hass2, config)
+        yield hass2
+        await hass2.async_stop()
+
+
+async def logged_calls(instance: HomeAssistant) -> list[dict[str, Any]]:
+    response = await instance.services.async_call(
+        "twilio_bridge", "get_calls", {}, blocking=True, return_response=True
+    )
+    assert isinstance(response, dict)
+    return list(response["calls"])
+
+
 async def test_restart_in_the_middle_of_a_call(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
@@ -35,8 +60,7 @@ async def test_restart_in_the_middle_of_a_call(
 ) -> None:
     port = free_port()
     config = bridge_config(sim, f"http://127.0.0.1:{port}")
-    assert await async_setup_component(hass, "twilio_bridge", config)
-    await hass.async_block_till_done()
+    await start(hass, config)
     client = await aiohttp_client(hass.http.app, server_kwargs={"port": port})
     placed = await hass.services.async_call(
         "twilio_bridge",
@@ -58,14 +82,8 @@ async def test_restart_in_the_middle_of_a_call(
     assert all(leg.status == "completed" for leg in sim.calls)
 
     # Home Assistant comes back with the same storage and asks Twilio what happened.
-    async with async_test_home_assistant() as hass2:
-        hass2.data.pop(loader.DATA_CUSTOM_COMPONENTS)  # as enable_custom_integrations does
-        assert await async_setup_component(hass2, "twilio_bridge", config)
-        await hass2.async_block_till_done()
-        response = await hass2.services.async_call(
-            "twilio_bridge", "get_calls", {}, blocking=True, return_response=True
-        )
-        (call,) = response["calls"]
+    async with restarted(config) as hass2:
+        (call,) = await logged_calls(hass2)
         assert call["call_id"] == placed["call_id"]
         assert call["outcome"] == "completed"
         assert call["duration"] == 93
@@ -73,7 +91,6 @@ async def test_restart_in_the_middle_of_a_call(
         assert call["cost"] == 64.8
         state = hass2.states.get("sensor.twilio_bridge_last_call_duration")
         assert float(state.state) == 93
-        await hass2.async_stop()
 
 
 async def test_the_log_is_written_during_a_steady_stream_of_changes(
@@ -120,8 +137,7 @@ async def test_restart_in_the_middle_of_a_conference_keeps_its_warning_and_end( 
             async_fire_time_changed(instance)
             await instance.async_block_till_done()
 
-    assert await async_setup_component(hass, "twilio_bridge", config)
-    await hass.async_block_till_done()
+    await start(hass, config)
     client = await aiohttp_client(hass.http.app, server_kwargs={"port": port})
     await hass.services.async_call(
         "twilio_bridge", "connect", {"party_a": PARTY_A, "party_b": TALKER}, blocking=True
@@ -136,23 +152,16 @@ async def test_restart_in_the_middle_of_a_conference_keeps_its_warning_and_end( 
         await sim.advance(1)
         freezer.tick(timedelta(seconds=1))
 
-    async with async_test_home_assistant() as hass2:
-        hass2.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-        assert await async_setup_component(hass2, "twilio_bridge", config)
-        await hass2.async_block_till_done()
+    async with restarted(config) as hass2:
         await aiohttp_client(hass2.http.app, server_kwargs={"port": port})
         await lockstep(hass2, 120)
         (announcement,) = room.announcements
         assert announcement["at"] - room.started_at == pytest.approx(60, abs=1)
         assert room.ended_at - room.started_at == pytest.approx(120, abs=1)
         assert all(leg.ended for leg in sim.calls)
-        response = await hass2.services.async_call(
-            "twilio_bridge", "get_calls", {}, blocking=True, return_response=True
-        )
-        (call,) = response["calls"]
+        (call,) = await logged_calls(hass2)
         assert call["outcome"] == "completed"
         assert call["duration"] == pytest.approx(120, abs=1)
-        await hass2.async_stop()
 
 
 @pytest.mark.parametrize("scenario", [{**SCENARIO, "price_delay": 600}])
@@ -165,8 +174,7 @@ async def test_prices_that_settled_while_home_assistant_was_down_are_fetched_at_
 ) -> None:
     port = free_port()
     config = bridge_config(sim, f"http://127.0.0.1:{port}")
-    assert await async_setup_component(hass, "twilio_bridge", config)
-    await hass.async_block_till_done()
+    await start(hass, config)
     client = await aiohttp_client(hass.http.app, server_kwargs={"port": port})
     await hass.services.async_call(
         "twilio_bridge", "connect", {"party_a": PARTY_A, "party_b": PARTY_B}, blocking=True
@@ -179,14 +187,7 @@ async def test_prices_that_settled_while_home_assistant_was_down_are_fetched_at_
     assert (stored["outcome"], stored["cost_final"]) == ("completed", False)
 
     await sim.advance(600)  # Twilio settles the prices while Home Assistant is down
-    async with async_test_home_assistant() as hass2:
-        hass2.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-        assert await async_setup_component(hass2, "twilio_bridge", config)
-        await hass2.async_block_till_done()
-        response = await hass2.services.async_call(
-            "twilio_bridge", "get_calls", {}, blocking=True, return_response=True
-        )
-        (call,) = response["calls"]
+    async with restarted(config) as hass2:
+        (call,) = await logged_calls(hass2)
         assert call["cost_final"] is True
         assert call["cost"] == 64.8
-        await hass2.async_stop()
