@@ -52,11 +52,11 @@ from .const import (
     MODE_CONFERENCE,
 )
 from .core.numbers import InvalidNumberError, parse_number
-from .core.twilio_api import TwilioApi
 from .data import DATA_KEY, BridgeConfig, TwilioBridgeData
 from .manager import CallManager
 from .services import async_register_services
 from .store import CallLogStore
+from .twilio_client import TwilioApi
 from .views import VIEWS
 
 _LOGGER = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from .const import (
 )
 from .core import twiml
 from .core.calls import RINGING_STATUSES, TERMINAL_STATUSES, CallRecord, Change
-from .core.twilio_api import NewCall, TwilioApiError
+from .twilio_client import NewCall, TwilioApiError
 
 if TYPE_CHECKING:
     from .manager import CallManager

@@ -37,9 +37,9 @@ from .core import twiml
 from .core.calls import LEGS, RINGING_STATUSES, CallRecord, Change, LegName
 from .core.numbers import PhoneNumber, mask_number
 from .core.totals import MonthTotals, month_key
-from .core.twilio_api import CallInfo, NewCall, TwilioApi, TwilioApiError
 from .data import BridgeConfig
 from .store import CallLogStore
+from .twilio_client import CallInfo, NewCall, TwilioApi, TwilioApiError
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ from .const import (
     SERVICE_HANGUP,
 )
 from .core.numbers import InvalidNumberError, PhoneNumber, matches_prefix, parse_number
-from .core.twilio_api import TwilioApiError
 from .data import DATA_KEY, TwilioBridgeData
+from .twilio_client import TwilioApiError
 
 CONNECT_SCHEMA = vol.Schema(
     {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from custom_components.twilio_bridge.core.twilio_api import TwilioApi, TwilioApiError
+from custom_components.twilio_bridge.twilio_client import TwilioApi, TwilioApiError
 from simulator.harness import Simulator
 
 SID = "AC" + "0" * 32
