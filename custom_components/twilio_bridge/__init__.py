@@ -52,9 +52,11 @@ from .const import (
     MODE_CONFERENCE,
 )
 from .core.numbers import InvalidNumberError, parse_number
-from .data import DATA_KEY, BridgeConfig, TwilioBridgeData
+from .core.texts import MAX_SPOKEN_TEXT
+from .data import BridgeConfig
 from .manager import CallManager
-from .services import async_register_services
+from .runtime import DATA_KEY, TwilioBridgeData
+from .services import async_register_services, free_text
 from .store import CallLogStore
 from .twilio_client import TwilioApi
 from .views import VIEWS
@@ -116,8 +118,8 @@ CONFIG_SCHEMA = vol.Schema(
                     vol.Optional(CONF_WARN_BEFORE, default=DEFAULT_WARN_BEFORE): vol.All(
                         vol.Coerce(int), vol.Range(min=5, max=3600)
                     ),
-                    vol.Optional(CONF_WARNING_MESSAGE): cv.string,
-                    vol.Optional(CONF_GREETING): cv.string,
+                    vol.Optional(CONF_WARNING_MESSAGE): free_text(MAX_SPOKEN_TEXT),
+                    vol.Optional(CONF_GREETING): free_text(MAX_SPOKEN_TEXT),
                     vol.Optional(CONF_LANGUAGE, default=DEFAULT_LANGUAGE): cv.string,
                     vol.Optional(CONF_COUNTRY_CODE, default=DEFAULT_COUNTRY_CODE): vol.All(
                         vol.Coerce(str), vol.Match(r"^\+?\d{1,3}$")

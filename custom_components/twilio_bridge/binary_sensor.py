@@ -10,9 +10,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 
-from .data import DATA_KEY
 from .entity import TwilioBridgeEntity
 from .manager import CallManager
+from .runtime import DATA_KEY
 
 PARALLEL_UPDATES = 0
 

@@ -9,7 +9,6 @@ sure no leg is left open (and billed) when the other party is gone.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from homeassistant.util import dt as dt_util
 
@@ -23,10 +22,10 @@ from .const import (
 )
 from .core import twiml
 from .core.calls import RINGING_STATUSES, TERMINAL_STATUSES, CallRecord, Change
-from .twilio_client import NewCall, TwilioApiError
-
-if TYPE_CHECKING:
-    from .manager import CallManager
+from .core.texts import unreachable_text, warning_text
+from .data import BridgeConfig
+from .timers import Timers
+from .twilio_client import NewCall, TwilioApi, TwilioApiError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,33 +35,22 @@ DIAL_TIME_LIMIT = 14400
 END_RETRY = 10.0  # seconds before asking Twilio again to close a room past its limit
 
 
-def warning_text(language: str, seconds: int) -> str:
-    """The default "time is nearly up" message, in the <Say> language."""
-    japanese = language.lower().startswith("ja")
-    if seconds % 60 == 0:
-        minutes = seconds // 60
-        if japanese:
-            return f"まもなく通話が終了します。残り時間はあと{minutes}分です。"
-        return f"This call will end in {minutes} minute{'s' if minutes != 1 else ''}."
-    if japanese:
-        return f"まもなく通話が終了します。残り時間はあと{seconds}秒です。"
-    return f"This call will end in {seconds} seconds."
-
-
 class ConferenceController:
     """The conference-mode half of the call manager."""
 
-    def __init__(self, manager: CallManager) -> None:
-        self.manager = manager
+    def __init__(self, config: BridgeConfig, api: TwilioApi, timers: Timers) -> None:
+        self._config = config
+        self._api = api
+        self._timers = timers
         # When each room started, on Home Assistant's clock: the limit counts from here.
         self._started: dict[str, float] = {}
 
     def _url(self, template: str, record: CallRecord, **parts: str) -> str:
-        return self.manager.url(template, call_id=record.call_id, **parts)
+        return self._config.url(template, call_id=record.call_id, **parts)
 
     def leg_cap(self, record: CallRecord) -> int:
         """A leg's REST TimeLimit: talk limit plus room for ringing, greeting, warning."""
-        config = self.manager.config
+        config = self._config
         return (
             (record.time_limit or config.time_limit)
             + 2 * config.ring_timeout
@@ -74,27 +62,25 @@ class ConferenceController:
     def answer(self, record: CallRecord, leg: str) -> str:
         """TwiML that puts the party who answered into the room; A's answer dials B."""
         if leg == "a" and record.legs["b"].sid is None and not record.legs["b"].ended:
-            self.manager.hass.async_create_task(
-                self._place_b(record), f"twilio_bridge place B {record.call_id}"
-            )
+            self._timers.now(record.call_id, "place B", lambda: self._place_b(record))
         return twiml.conference_join(
             room=record.room,
             dial_done_url=self._url(URL_DIAL_DONE_LEG, record, leg=leg),
             status_callback=self._url(URL_CONFERENCE, record),
             time_limit=DIAL_TIME_LIMIT,
             greeting=record.greeting if leg == "a" else None,
-            language=self.manager.config.language,
+            language=self._config.language,
         )
 
     def announcement(self, record: CallRecord) -> str:
-        config = self.manager.config
+        config = self._config
         message = config.warning_message or warning_text(config.language, config.warn_before)
         return twiml.announcement(message=message, language=config.language)
 
     async def _place_b(self, record: CallRecord) -> None:
-        config = self.manager.config
+        config = self._config
         try:
-            info = await self.manager.api.create_call(
+            info = await self._api.create_call(
                 NewCall(
                     to=record.party_b,
                     from_=config.phone_number.e164,
@@ -137,32 +123,27 @@ class ConferenceController:
 
     def _leg_over(self, record: CallRecord, leg: str | None) -> None:
         leg_a, leg_b = record.legs["a"], record.legs["b"]
-        create = self.manager.hass.async_create_task
         if leg == "b" and leg_b.joined_at is None and not leg_a.ended and leg_a.sid:
             # B never made it into the room: tell A, then end A's leg.
-            create(self._release_a(record), f"twilio_bridge release A {record.call_id}")
-        elif leg == "a" and leg_b.sid and not leg_b.ended and leg_b.joined_at is None:
+            self._timers.now(record.call_id, "release A", lambda: self._release_a(record))
+        elif leg == "a" and (sid := leg_b.sid) and not leg_b.ended and leg_b.joined_at is None:
             # A is gone while B still rings: stop ringing B.
-            create(
-                self._hang_up(leg_b.sid, ringing=True),
-                f"twilio_bridge cancel B {record.call_id}",
-            )
+            self._timers.now(record.call_id, "cancel B", lambda: self._hang_up(sid, ringing=True))
 
     async def _release_a(self, record: CallRecord) -> None:
         leg_a = record.legs["a"]
         if leg_a.sid is None or leg_a.ended:
             return
-        document = twiml.dial_done(
-            message=self.manager.unreachable_message(), language=self.manager.config.language
-        )
+        language = self._config.language
+        document = twiml.dial_done(message=unreachable_text(language), language=language)
         try:
-            await self.manager.api.redirect(leg_a.sid, document)
+            await self._api.redirect(leg_a.sid, document)
         except TwilioApiError as err:
             _LOGGER.warning("Call %s: could not release party A: %s", record.call_id, err)
 
     async def _hang_up(self, sid: str, *, ringing: bool) -> None:
         try:
-            await self.manager.api.hangup(sid, ringing=ringing)
+            await self._api.hangup(sid, ringing=ringing)
         except TwilioApiError as err:
             _LOGGER.warning("Could not hang up a conference leg: %s", err)
 
@@ -172,35 +153,33 @@ class ConferenceController:
         started = self._started.get(record.call_id)
         if started is None or not record.active:
             return
-        config = self.manager.config
+        config = self._config
         limit = record.time_limit or config.time_limit
         elapsed = dt_util.utcnow().timestamp() - started
         warn_in = limit - config.warn_before - elapsed
         if warn_in > 0:
-            self.manager.later(record.call_id, "warn", warn_in, lambda: self._warn(record))
+            self._timers.later(record.call_id, "warn", warn_in, lambda: self._warn(record))
         else:
-            self.manager.cancel(record.call_id, "warn")
+            self._timers.cancel(record.call_id, "warn")
         end_in = max(0.0, limit - elapsed)
-        self.manager.later(record.call_id, "end", end_in, lambda: self._end(record))
+        self._timers.later(record.call_id, "end", end_in, lambda: self._end(record))
 
     def _disarm(self, record: CallRecord) -> None:
-        self.manager.cancel(record.call_id, "warn")
-        self.manager.cancel(record.call_id, "end")
+        self._timers.cancel(record.call_id, "warn")
+        self._timers.cancel(record.call_id, "end")
         self._started.pop(record.call_id, None)
 
     async def _warn(self, record: CallRecord) -> None:
         if record.conference_sid and record.active and record.talk_ended_at is None:
             try:
-                await self.manager.api.announce(
-                    record.conference_sid, self._url(URL_ANNOUNCE, record)
-                )
+                await self._api.announce(record.conference_sid, self._url(URL_ANNOUNCE, record))
             except TwilioApiError as err:
                 _LOGGER.warning("Call %s: warning not announced: %s", record.call_id, err)
 
     async def _end(self, record: CallRecord) -> None:
         if record.conference_sid and record.talk_ended_at is None:
             try:
-                await self.manager.api.end_conference(record.conference_sid)
+                await self._api.end_conference(record.conference_sid)
             except TwilioApiError as err:
                 # Every minute past the limit is billed twice over: try again soon.
                 _LOGGER.warning(
@@ -209,23 +188,23 @@ class ConferenceController:
                     END_RETRY,
                     err,
                 )
-                self.manager.later(record.call_id, "end", END_RETRY, lambda: self._end(record))
+                self._timers.later(record.call_id, "end", END_RETRY, lambda: self._end(record))
 
     async def async_extend(self, record: CallRecord, seconds: int) -> int:
         """Move the limit; re-arm the warning and the end. Returns the new limit."""
-        record.time_limit = (record.time_limit or self.manager.config.time_limit) + seconds
+        record.time_limit = (record.time_limit or self._config.time_limit) + seconds
         self._arm(record)
         cap = self.leg_cap(record)
         for leg in record.legs.values():
             if leg.sid and not leg.ended:
-                await self.manager.api.set_time_limit(leg.sid, cap)
+                await self._api.set_time_limit(leg.sid, cap)
         return record.time_limit
 
     async def async_hangup(self, record: CallRecord) -> None:
         """End the room if it runs; otherwise end whichever legs still ring or wait."""
         if record.conference_sid and record.connected_at and record.talk_ended_at is None:
-            await self.manager.api.end_conference(record.conference_sid)
+            await self._api.end_conference(record.conference_sid)
             return
         for leg in record.legs.values():
             if leg.sid and not leg.ended:
-                await self.manager.api.hangup(leg.sid, ringing=leg.status in RINGING_STATUSES)
+                await self._api.hangup(leg.sid, ringing=leg.status in RINGING_STATUSES)

@@ -74,9 +74,3 @@ URL_CONFERENCE: Final = URL_BASE + "/conference/{call_id}"
 URL_ANNOUNCE: Final = URL_BASE + "/announce/{call_id}"
 
 CONF_WARNING_MESSAGE: Final = "warning_message"
-
-# Said to party A when B could not be reached, before the call is hung up.
-UNREACHABLE_MESSAGES: Final = {
-    "ja": "申し訳ありません。相手の方につながりませんでした。",
-    "en": "Sorry, the other party could not be reached.",
-}

@@ -1,12 +1,10 @@
-"""Typed configuration and the runtime holder kept under a HassKey."""
+"""The typed configuration: the validated YAML block, and what is derived from it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
-
-from homeassistant.util.hass_dict import HassKey
+from typing import Any
 
 from .const import (
     CONF_ACCOUNT_SID,
@@ -28,13 +26,10 @@ from .const import (
     CONF_TIME_LIMIT,
     CONF_WARN_BEFORE,
     CONF_WARNING_MESSAGE,
-    DOMAIN,
 )
-from .core.numbers import PhoneNumber
+from .core.guards import CallPolicy
+from .core.numbers import PhoneNumber, mask_number
 from .core.pricing import RateTable
-
-if TYPE_CHECKING:
-    from .manager import CallManager
 
 
 @dataclass(frozen=True)
@@ -92,13 +87,22 @@ class BridgeConfig:
             rates=RateTable.from_mapping(conf[CONF_RATES]),
         )
 
+    def url(self, template: str, **parts: str) -> str:
+        """A webhook's public URL: Twilio signs its requests over exactly this."""
+        return self.webhook_base_url + template.format(**parts)
 
-@dataclass
-class TwilioBridgeData:
-    """Everything the integration holds at runtime."""
+    def mask(self, number: str) -> str:
+        return mask_number(number) if self.mask_numbers else number
 
-    config: BridgeConfig
-    manager: CallManager
-
-
-DATA_KEY: HassKey[TwilioBridgeData] = HassKey(DOMAIN)
+    @property
+    def call_policy(self) -> CallPolicy:
+        return CallPolicy(
+            own_number=self.phone_number.e164,
+            country_code=self.country_code,
+            allowed_prefixes=self.allowed_prefixes,
+            blocked_prefixes=self.blocked_prefixes,
+            max_concurrent_calls=self.max_concurrent_calls,
+            monthly_budget=self.monthly_budget,
+            currency=self.rates.currency,
+            mask=self.mask,
+        )

@@ -9,15 +9,12 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.event import async_call_later, async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from .conference import ConferenceController
@@ -28,17 +25,27 @@ from .const import (
     EVENT_CALL_STARTED,
     LEG_A_TIME_LIMIT_MARGIN,
     SIGNAL_UPDATED,
-    UNREACHABLE_MESSAGES,
     URL_ANSWER,
     URL_DIAL_DONE,
     URL_STATUS,
 )
 from .core import twiml
 from .core.calls import LEGS, RINGING_STATUSES, CallRecord, Change, LegName
-from .core.numbers import PhoneNumber, mask_number
+from .core.guards import Usage, check_call, check_party
+from .core.numbers import PhoneNumber
+from .core.record_view import (
+    call_status,
+    connected_event,
+    ended_event,
+    record_view,
+    started_event,
+)
+from .core.texts import unreachable_text
 from .core.totals import MonthTotals, month_key
+from .core.webhooks import CallAnswered, ConferenceChanged, DialFinished, LegStatusChanged
 from .data import BridgeConfig
 from .store import CallLogStore
+from .timers import Timers
 from .twilio_client import CallInfo, NewCall, TwilioApi, TwilioApiError
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,24 +59,6 @@ RECONCILE_AFTER_DIAL = 30.0
 RECONCILE_AFTER_RING = 60.0
 # A call still talking when checked is checked again this often (callbacks may be lost).
 RECONCILE_RETRY = 300.0
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def _timestamp(params: Mapping[str, str]) -> datetime:
-    """When Twilio says the event fired; now if it did not say (or said nonsense)."""
-    raw = params.get("Timestamp")
-    if raw:
-        try:
-            return parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
-            pass
-    return dt_util.utcnow()
 
 
 class CallManager:
@@ -86,8 +75,8 @@ class CallManager:
         # The active calls, kept apart: entities and guards ask for them on every update.
         self._active: dict[str, CallRecord] = {}
         self._totals = MonthTotals(month_key(dt_util.now()))
-        self._timers: dict[tuple[str, str], CALLBACK_TYPE] = {}
-        self.conference = ConferenceController(self)
+        self.timers = Timers(hass)
+        self.conference = ConferenceController(config, api, self.timers)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -125,9 +114,7 @@ class CallManager:
 
     @callback
     def async_stop(self) -> None:
-        for cancel in self._timers.values():
-            cancel()
-        self._timers.clear()
+        self.timers.stop()
 
     # ------------------------------------------------------------------ queries
 
@@ -161,54 +148,37 @@ class CallManager:
         now = dt_util.now()
         first = dt_util.start_of_local_day((now.replace(day=1) + timedelta(days=32)).replace(day=1))
 
-        @callback
-        def rolled(_now: datetime) -> None:
-            self._timers.pop(("", "month"), None)
+        async def rolled() -> None:
             self._roll_month()
             self._changed()
             self._schedule_month_rollover()
 
-        self._timers[("", "month")] = async_track_point_in_time(self.hass, rolled, first)
+        self.timers.at("", "month", first, rolled)
 
     def mask(self, number: str) -> str:
-        return mask_number(number) if self.config.mask_numbers else number
+        return self.config.mask(number)
 
     def view(self, record: CallRecord) -> dict[str, Any]:
-        """A record as shown in attributes, events and service responses."""
-        return {
-            "call_id": record.call_id,
-            "mode": record.mode,
-            "label": record.label,
-            "party_a": self.mask(record.party_a),
-            "party_b": self.mask(record.party_b),
-            "started_at": record.created_at.isoformat(),
-            "connected_at": record.connected_at.isoformat() if record.connected_at else None,
-            "ended_at": record.ended_at.isoformat() if record.ended_at else None,
-            "duration": record.duration,
-            "outcome": None if record.outcome is None else str(record.outcome),
-            "failed_party": record.failed_party,
-            "billed_seconds": {name: record.legs[name].duration for name in LEGS},
-            "cost": None if record.cost is None else float(record.cost),
-            "cost_final": record.cost_final,
-            "currency": record.currency,
-            "status": self.status(record),
-        }
+        """A record as shown in attributes and service responses."""
+        return record_view(record, self.mask)
 
     @staticmethod
     def status(record: CallRecord) -> str:
-        if record.outcome is not None:
-            return "ended"
-        if record.connected_at is not None:
-            return "connected"
-        leg_a = record.legs["a"]
-        if leg_a.answered_at is not None:
-            return "dialing_b"
-        return "ringing_a" if leg_a.status == "ringing" else "queued"
+        return call_status(record)
 
     # ------------------------------------------------------------------ placing calls
 
+    def check_parties(self, party_a: str, party_b: str) -> tuple[PhoneNumber, PhoneNumber]:
+        """Both parties' numbers, once every guard passed (raises CallRefusedError)."""
+        policy = self.config.call_policy
+        number_a = check_party(policy, party_a, "party_a")
+        number_b = check_party(policy, party_b, "party_b")
+        usage = Usage(active_calls=len(self._active), month_cost=self.totals.cost)
+        check_call(policy, usage, number_a, number_b)
+        return number_a, number_b
+
     def url(self, template: str, **parts: str) -> str:
-        return self.config.webhook_base_url + template.format(**parts)
+        return self.config.url(template, **parts)
 
     async def async_connect(
         self,
@@ -263,17 +233,7 @@ class CallManager:
         self._totals.calls += 1
         self._trim_log()
         _LOGGER.info("Call %s placed: %s -> %s", call_id, party_a.masked, party_b.masked)
-        self.hass.bus.async_fire(
-            EVENT_CALL_STARTED,
-            {
-                "call_id": call_id,
-                "party_a": self.mask(record.party_a),
-                "party_b": self.mask(record.party_b),
-                "mode": record.mode,
-                "label": label,
-                "started_at": record.created_at.isoformat(),
-            },
-        )
+        self.hass.bus.async_fire(EVENT_CALL_STARTED, started_event(record, self.mask))
         # By then leg A has been answered or has ended: if no callback said which, ask.
         self._schedule_reconcile(record, float(self.config.ring_timeout + RECONCILE_AFTER_RING))
         self._changed()
@@ -289,11 +249,11 @@ class CallManager:
 
     # ------------------------------------------------------------------ webhooks
 
-    def answer(self, record: CallRecord, leg: LegName, params: Mapping[str, str]) -> str:
+    def answer(self, record: CallRecord, leg: LegName, event: CallAnswered) -> str:
         """TwiML for a party who answered: bridge mode dials B from A's call."""
         if leg == "b" and not record.conference:
             return twiml.hangup()  # bridge mode never calls B with a URL of its own
-        changes = record.mark_answered(leg, params.get("CallSid", ""), dt_util.utcnow())
+        changes = record.mark_answered(leg, event.call_sid, dt_util.utcnow())
         self._apply(record, changes)
         if record.conference:
             return self.conference.answer(record, leg)
@@ -308,72 +268,51 @@ class CallManager:
             language=self.config.language,
         )
 
-    def dial_done(self, record: CallRecord, params: Mapping[str, str]) -> str:
+    def dial_done(self, record: CallRecord, event: DialFinished) -> str:
         """TwiML for the <Dial action>: hang leg A up at once so it stops billing."""
         if record.conference:
             return twiml.hangup()  # the room closed: this party's leg ends with it
-        bridged = params.get("DialBridged", "").lower() == "true"
         changes = record.apply_dial_result(
-            status=params.get("DialCallStatus", "failed"),
-            bridged=bridged,
-            duration=_int(params.get("DialCallDuration")) or 0,
-            dial_call_sid=params.get("DialCallSid"),
+            status=event.status,
+            bridged=event.bridged,
+            duration=event.duration,
+            dial_call_sid=event.dial_call_sid,
             at=dt_util.utcnow(),
         )
         self._apply(record, changes)
         if record.active:
             # Leg A's final callback should follow our <Hangup/>; if it never does, ask.
             self._schedule_reconcile(record, RECONCILE_AFTER_DIAL)
-        message = None if bridged else self.unreachable_message()
+        message = None if event.bridged else unreachable_text(self.config.language)
         return twiml.dial_done(message=message, language=self.config.language)
 
-    def unreachable_message(self) -> str:
-        language = self.config.language.split("-")[0].lower()
-        return UNREACHABLE_MESSAGES.get(language, UNREACHABLE_MESSAGES["en"])
-
-    def leg_status(self, record: CallRecord, leg: LegName, params: Mapping[str, str]) -> None:
+    def leg_status(self, record: CallRecord, leg: LegName, event: LegStatusChanged) -> None:
         """Apply one status callback of leg A or B."""
-        status = params.get("CallStatus", "")
         changes = record.apply_status(
             leg,
-            call_sid=params.get("CallSid", ""),
-            status=status,
-            sequence=_int(params.get("SequenceNumber")),
-            at=_timestamp(params),
-            call_duration=_int(params.get("CallDuration")),
-            sip_code=_int(params.get("SipResponseCode")),
+            call_sid=event.call_sid,
+            status=event.status,
+            sequence=event.sequence,
+            at=event.at,
+            call_duration=event.call_duration,
+            sip_code=event.sip_code,
         )
         self._apply(record, changes)
 
-    def conference_event(self, record: CallRecord, params: Mapping[str, str]) -> None:
+    def conference_event(self, record: CallRecord, event: ConferenceChanged) -> None:
         """Apply one conference status callback."""
         changes = record.apply_conference_event(
-            params.get("StatusCallbackEvent", ""),
-            conference_sid=params.get("ConferenceSid", ""),
-            call_sid=params.get("CallSid"),
-            at=_timestamp(params),
+            event.kind,
+            conference_sid=event.conference_sid,
+            call_sid=event.call_sid,
+            at=event.at,
         )
         self._apply(record, changes)
 
-    def owns_conference(self, record: CallRecord, params: Mapping[str, str]) -> bool:
-        """Whether a signed conference callback is about this record's room and legs."""
-        if params.get("FriendlyName") != record.room:
-            return False
-        if record.conference_sid and params.get("ConferenceSid") != record.conference_sid:
-            return False
-        call_sid = params.get("CallSid")
-        return not call_sid or record.leg_of(call_sid) is not None
-
-    def owns(self, record: CallRecord, leg: LegName, params: Mapping[str, str]) -> bool:
-        """Whether a signed request is about this record's leg (not another call's)."""
-        call_sid = params.get("CallSid", "")
-        known = record.legs[leg].sid
-        if leg == "b":
-            parent = params.get("ParentCallSid")
-            leg_a = record.legs["a"].sid
-            if parent and leg_a and parent != leg_a:
-                return False
-        return known is None or known == call_sid
+    def recover(self, record: CallRecord) -> None:
+        """A webhook of this call could not be processed: ask Twilio soon instead."""
+        if record.active:
+            self._schedule_reconcile(record, RECONCILE_AFTER_DIAL)
 
     # ------------------------------------------------------------------ record changes
 
@@ -388,15 +327,7 @@ class CallManager:
                 )
             elif change.kind == "connected":
                 _LOGGER.debug("Call %s connected", record.call_id)
-                self.hass.bus.async_fire(
-                    EVENT_CALL_CONNECTED,
-                    {
-                        "call_id": record.call_id,
-                        "connected_at": record.connected_at.isoformat()
-                        if record.connected_at
-                        else None,
-                    },
-                )
+                self.hass.bus.async_fire(EVENT_CALL_CONNECTED, connected_event(record))
             elif change.kind == "ended":
                 self._ended(record)
         if record.conference:
@@ -414,25 +345,11 @@ class CallManager:
         self._roll_month()
         self._totals.talk_seconds += record.duration or 0
         self._totals.cost += record.cost
-        self.cancel(record.call_id, "reconcile")
+        self.timers.cancel(record.call_id, "reconcile")
         _LOGGER.info(
             "Call %s ended: %s, %s s talk", record.call_id, record.outcome, record.duration
         )
-        self.hass.bus.async_fire(
-            EVENT_CALL_ENDED,
-            {
-                "call_id": record.call_id,
-                "outcome": str(record.outcome),
-                "failed_party": record.failed_party,
-                "duration": record.duration,
-                "started_at": record.created_at.isoformat(),
-                "ended_at": record.ended_at.isoformat() if record.ended_at else None,
-                "cost": float(record.cost),
-                "currency": record.currency,
-                "label": record.label,
-                "mode": record.mode,
-            },
-        )
+        self.hass.bus.async_fire(EVENT_CALL_ENDED, ended_event(record))
         self._schedule_price(record, 0)
 
     def _changed(self, *, notify: bool = True) -> None:
@@ -443,23 +360,8 @@ class CallManager:
 
     # ------------------------------------------------------------------ timers
 
-    def cancel(self, call_id: str, kind: str) -> None:
-        cancel = self._timers.pop((call_id, kind), None)
-        if cancel is not None:
-            cancel()
-
-    def later(self, call_id: str, kind: str, delay: float, job: Callable[[], Any]) -> None:
-        self.cancel(call_id, kind)
-
-        @callback
-        def fire(_now: datetime) -> None:
-            self._timers.pop((call_id, kind), None)
-            self.hass.async_create_task(job(), f"twilio_bridge {kind} {call_id}")
-
-        self._timers[(call_id, kind)] = async_call_later(self.hass, timedelta(seconds=delay), fire)
-
     def _schedule_reconcile(self, record: CallRecord, delay: float) -> None:
-        self.later(record.call_id, "reconcile", delay, lambda: self.async_reconcile(record))
+        self.timers.later(record.call_id, "reconcile", delay, lambda: self.async_reconcile(record))
 
     def _schedule_price(self, record: CallRecord, attempt: int) -> None:
         if attempt >= len(PRICE_RETRY_DELAYS):
@@ -470,9 +372,9 @@ class CallManager:
             await self._async_fetch_prices(record, attempt)
 
         if delay == 0:
-            self.hass.async_create_task(fetch(), f"twilio_bridge price {record.call_id}")
+            self.timers.now(record.call_id, "price", fetch)
         else:
-            self.later(record.call_id, "price", delay, fetch)
+            self.timers.later(record.call_id, "price", delay, fetch)
 
     # ------------------------------------------------------------------ Twilio's truth
 

@@ -20,9 +20,9 @@ from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType, StateTyp
 from homeassistant.util import dt as dt_util
 
 from .core.calls import Outcome
-from .data import DATA_KEY
 from .entity import TwilioBridgeEntity
 from .manager import CallManager
+from .runtime import DATA_KEY
 
 PARALLEL_UPDATES = 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from functools import wraps
 from typing import Any
 
 import voluptuous as vol
@@ -32,9 +34,23 @@ from .const import (
     SERVICE_GET_CALLS,
     SERVICE_HANGUP,
 )
-from .core.numbers import InvalidNumberError, PhoneNumber, matches_prefix, parse_number
-from .data import DATA_KEY, TwilioBridgeData
+from .core.guards import CallRefusedError
+from .core.texts import MAX_LABEL, MAX_SPOKEN_TEXT, TextTooLongError, clean_text
+from .runtime import DATA_KEY, TwilioBridgeData
 from .twilio_client import TwilioApiError
+
+
+def free_text(limit: int) -> Callable[[Any], str]:
+    """A schema validator: text made XML-safe, refused (clearly) when longer than `limit`."""
+
+    def validate(value: Any) -> str:
+        try:
+            return clean_text(cv.string(value), limit)
+        except TextTooLongError as err:
+            raise vol.Invalid(f"must be at most {err.limit} characters") from err
+
+    return validate
+
 
 CONNECT_SCHEMA = vol.Schema(
     {
@@ -42,8 +58,8 @@ CONNECT_SCHEMA = vol.Schema(
         vol.Required(ATTR_PARTY_B): cv.string,
         vol.Optional(ATTR_MODE): vol.In([MODE_BRIDGE, MODE_CONFERENCE]),
         vol.Optional(ATTR_TIME_LIMIT): vol.All(vol.Coerce(int), vol.Range(min=1, max=14400)),
-        vol.Optional(ATTR_GREETING): cv.string,
-        vol.Optional(ATTR_LABEL): vol.All(cv.string, vol.Length(max=200)),
+        vol.Optional(ATTR_GREETING): free_text(MAX_SPOKEN_TEXT),
+        vol.Optional(ATTR_LABEL): free_text(MAX_LABEL),
     }
 )
 HANGUP_SCHEMA = vol.Schema({vol.Optional(ATTR_CALL_ID): cv.string})
@@ -64,12 +80,24 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
-def _twilio_error(err: TwilioApiError) -> HomeAssistantError:
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="twilio_error",
-        translation_placeholders={"code": str(err.code or "-"), "message": str(err)},
-    )
+type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
+
+
+def _reports_twilio_errors(handler: Handler) -> Handler:
+    """Twilio's refusals reach the user as one translated error naming Twilio's code."""
+
+    @wraps(handler)
+    async def wrapper(call: ServiceCall) -> ServiceResponse:
+        try:
+            return await handler(call)
+        except TwilioApiError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="twilio_error",
+                translation_placeholders={"code": str(err.code or "-"), "message": str(err)},
+            ) from err
+
+    return wrapper
 
 
 def _data(call: ServiceCall) -> TwilioBridgeData:
@@ -80,51 +108,26 @@ def _data(call: ServiceCall) -> TwilioBridgeData:
     return data
 
 
-def _destination(data: TwilioBridgeData, raw: str, field: str) -> PhoneNumber:
-    """Parse a party's number and apply the toll-fraud guards."""
-    config = data.config
-    try:
-        number = parse_number(raw, config.country_code)
-    except InvalidNumberError as err:
-        key = "unsupported_number" if err.reason == "unsupported_type" else "invalid_number"
-        raise _invalid(key, field=field, number=data.manager.mask(err.number)) from err
-    masked = data.manager.mask(number.e164)
-    if config.allowed_prefixes and not matches_prefix(number.e164, config.allowed_prefixes):
-        raise _invalid("destination_not_allowed", field=field, number=masked)
-    if matches_prefix(number.e164, config.blocked_prefixes):
-        raise _invalid("destination_blocked", field=field, number=masked)
-    return number
-
-
+@_reports_twilio_errors
 async def _connect(call: ServiceCall) -> ServiceResponse:
     data = _data(call)
     config, manager = data.config, data.manager
-    mode = call.data.get(ATTR_MODE, config.mode)
-    party_a = _destination(data, call.data[ATTR_PARTY_A], ATTR_PARTY_A)
-    party_b = _destination(data, call.data[ATTR_PARTY_B], ATTR_PARTY_B)
-    if party_a.e164 == party_b.e164:
-        raise _invalid("same_number")
-    if len(manager.active_records()) >= config.max_concurrent_calls:
-        raise _invalid("too_many_calls", limit=str(config.max_concurrent_calls))
-    budget = config.monthly_budget
-    if budget is not None and manager.totals.cost >= budget:
-        amount = format(budget.normalize(), "f")
-        raise _invalid("budget_reached", budget=f"{amount} {config.rates.currency}")
-    time_limit = min(call.data.get(ATTR_TIME_LIMIT, config.time_limit), config.time_limit)
     try:
-        record = await manager.async_connect(
-            party_a,
-            party_b,
-            mode=mode,
-            time_limit=time_limit,
-            greeting=call.data.get(ATTR_GREETING, config.greeting),
-            label=call.data.get(ATTR_LABEL),
-        )
-    except TwilioApiError as err:
-        raise _twilio_error(err) from err
+        party_a, party_b = manager.check_parties(call.data[ATTR_PARTY_A], call.data[ATTR_PARTY_B])
+    except CallRefusedError as err:
+        raise _invalid(err.key, **err.placeholders) from err
+    record = await manager.async_connect(
+        party_a,
+        party_b,
+        mode=call.data.get(ATTR_MODE, config.mode),
+        time_limit=min(call.data.get(ATTR_TIME_LIMIT, config.time_limit), config.time_limit),
+        greeting=call.data.get(ATTR_GREETING, config.greeting),
+        label=call.data.get(ATTR_LABEL),
+    )
     return {"call_id": record.call_id, "status": manager.status(record)}
 
 
+@_reports_twilio_errors
 async def _hangup(call: ServiceCall) -> ServiceResponse:
     manager = _data(call).manager
     call_id = call.data.get(ATTR_CALL_ID)
@@ -134,14 +137,12 @@ async def _hangup(call: ServiceCall) -> ServiceResponse:
             raise _invalid("unknown_call", call_id=call_id)
         if not record.active:
             raise _invalid("call_not_active", call_id=call_id)
-    try:
-        ended = await manager.async_hangup(call_id)
-    except TwilioApiError as err:
-        raise _twilio_error(err) from err
+    ended = await manager.async_hangup(call_id)
     call_ids: list[Any] = list(ended)
     return {"call_ids": call_ids}
 
 
+@_reports_twilio_errors
 async def _extend(call: ServiceCall) -> ServiceResponse:
     manager = _data(call).manager
     call_id = call.data[ATTR_CALL_ID]
@@ -152,10 +153,7 @@ async def _extend(call: ServiceCall) -> ServiceResponse:
         raise _invalid("call_not_active", call_id=call_id)
     if not record.conference:
         raise _invalid("extend_needs_conference", call_id=call_id)
-    try:
-        limit = await manager.async_extend(record, call.data[ATTR_SECONDS])
-    except TwilioApiError as err:
-        raise _twilio_error(err) from err
+    limit = await manager.async_extend(record, call.data[ATTR_SECONDS])
     return {"call_id": call_id, "time_limit": limit}
 
 

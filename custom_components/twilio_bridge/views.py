@@ -1,19 +1,27 @@
-"""Twilio's webhooks: the answer, the leg status callbacks and the <Dial action>.
+"""Twilio's webhooks: the answer, the leg status callbacks, the <Dial action>, conferences.
 
 Twilio cannot log in, so the views are open (`requires_auth = False`) and the lock is the
 X-Twilio-Signature, checked against the public URL Twilio was given (webhook_base_url),
-never against request.url, which is wrong behind a proxy or Nabu Casa.
+never against request.url, which is wrong behind a proxy or Nabu Casa. A view reads no
+Twilio field: core/ parses the form into a typed event (or a refusal) and checks that it
+is about the record the URL names; the manager applies it.
+
+Whatever a request carries, the answer is never a 500: a failure while processing is
+logged with its context, Twilio gets safe TwiML (or 204), and the call is reconciled from
+Twilio's REST API instead.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from datetime import datetime
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
+from homeassistant.util import dt as dt_util
+from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
 from .const import (
@@ -27,84 +35,122 @@ from .const import (
 )
 from .core import twiml
 from .core.calls import LEGS, CallRecord, LegName
-from .data import DATA_KEY, TwilioBridgeData
-from .manager import CallManager
+from .core.ownership import owns_announcement, owns_conference, owns_leg
+from .core.webhooks import (
+    CallAnswered,
+    DialFinished,
+    Form,
+    LegStatusChanged,
+    Refusal,
+    parse_announcement,
+    parse_answer,
+    parse_conference,
+    parse_dial_result,
+    parse_leg_status,
+)
+from .runtime import DATA_KEY, TwilioBridgeData
 
 _LOGGER = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024  # Twilio's voice parameters are a few hundred bytes
 TWIML = "text/xml"
+NO_CONTENT = HTTPStatus.NO_CONTENT
 
 
 def _twiml(document: str) -> web.Response:
     return web.Response(text=document, content_type=TWIML)
 
 
+def _status(status: HTTPStatus) -> web.Response:
+    return web.Response(status=status)
+
+
 class TwilioWebhookView(HomeAssistantView):
-    """Common part: size limit, signature check, record lookup."""
+    """Common part: size limit, signature check, record lookup, ownership, no 500."""
 
     requires_auth = False
     name: str
+    # What Twilio gets when the request carries nothing usable or processing failed.
+    fallback: str | HTTPStatus = NO_CONTENT
 
-    async def _signed_params(
-        self, request: web.Request
-    ) -> tuple[TwilioBridgeData, Mapping[str, str]] | web.Response:
-        data = request.app[KEY_HASS].data[DATA_KEY]
+    def _fallback(self) -> web.Response:
+        if isinstance(self.fallback, str):
+            return _twiml(self.fallback)
+        return _status(self.fallback)
+
+    async def _signed_form(
+        self, request: web.Request, data: TwilioBridgeData
+    ) -> Form | web.Response:
         if request.content_length is not None and request.content_length > MAX_BODY:
-            return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            return _status(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         if request.content_type not in ("application/x-www-form-urlencoded", ""):
-            return web.Response(status=HTTPStatus.BAD_REQUEST)
+            return _status(HTTPStatus.BAD_REQUEST)
         try:
             body = await request.content.read(MAX_BODY + 1)
         except (ValueError, OSError):
-            return web.Response(status=HTTPStatus.BAD_REQUEST)
+            return _status(HTTPStatus.BAD_REQUEST)
         if len(body) > MAX_BODY:
-            return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            return _status(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         try:
-            # Blank values are kept: Twilio signs them (ToZip= etc.).
-            params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict"))
-        except UnicodeDecodeError:
-            return web.Response(status=HTTPStatus.BAD_REQUEST)
+            # Blank values are kept and repeated keys too: Twilio signs every value.
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            return _status(HTTPStatus.BAD_REQUEST)
+        form = MultiDict(pairs)
         url = data.config.webhook_base_url + request.path_qs
         signature = request.headers.get("X-Twilio-Signature", "")
         if not signature or not RequestValidator(data.config.auth_token).validate(
-            url, params, signature
+            url, form, signature
         ):
-            _LOGGER.warning("Rejected a %s webhook without a valid signature", self.name)
-            return web.Response(status=HTTPStatus.FORBIDDEN)
-        return data, params
+            data.rejections.refused(self.name, "no valid signature")
+            return _status(HTTPStatus.FORBIDDEN)
+        return form
 
     async def post(self, request: web.Request, call_id: str, leg: str = "a") -> web.Response:
         """Check the lock, find the record, make sure the request is about it, answer."""
         if leg not in LEGS:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
+            return _status(HTTPStatus.NOT_FOUND)
         leg_name: LegName = "a" if leg == "a" else "b"
-        checked = await self._signed_params(request)
-        if isinstance(checked, web.Response):
-            return checked
-        data, params = checked
-        manager = data.manager
-        record = manager.record(call_id)
-        if record is not None and not self.owns(manager, record, leg_name, params):
-            # Genuinely signed, but about another call: refuse it like a forgery.
-            _LOGGER.warning("Rejected a %s webhook about another call", self.name)
-            return web.Response(status=HTTPStatus.FORBIDDEN)
-        return self.respond(data, record, leg_name, params)
+        data = request.app[KEY_HASS].data.get(DATA_KEY)
+        if data is None:
+            return self._fallback()  # not set up (views outlive an unload): nothing to change
+        form = await self._signed_form(request, data)
+        if isinstance(form, web.Response):
+            return form
+        record = data.manager.record(call_id)
+        try:
+            return self.handle(data, record, leg_name, form, dt_util.utcnow())
+        except Exception:
+            _LOGGER.exception(
+                "Could not process a %s webhook of call %s (leg %s); Twilio gets a safe "
+                "answer and the call is checked with Twilio instead",
+                self.name,
+                call_id,
+                leg_name,
+            )
+            if record is not None:
+                data.manager.recover(record)
+            return self._fallback()
 
-    def owns(
-        self, manager: CallManager, record: CallRecord, leg: LegName, params: Mapping[str, str]
-    ) -> bool:
-        return manager.owns(record, leg, params)
-
-    def respond(
+    def handle(
         self,
         data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
-        params: Mapping[str, str],
+        form: Form,
+        received_at: datetime,
     ) -> web.Response:
         """The answer to a genuine request (record is None for an unknown call id)."""
         raise NotImplementedError
+
+    def refuse_foreign(self, data: TwilioBridgeData) -> web.Response:
+        # Genuinely signed, but about another call: refuse it like a forgery.
+        data.rejections.refused(self.name, "about another call")
+        return _status(HTTPStatus.FORBIDDEN)
+
+
+def _owns(record: CallRecord, leg: LegName, event: CallAnswered | LegStatusChanged) -> bool:
+    return owns_leg(record, leg, event.call_sid, event.parent_call_sid)
 
 
 class AnswerView(TwilioWebhookView):
@@ -113,17 +159,22 @@ class AnswerView(TwilioWebhookView):
     url = URL_ANSWER
     extra_urls = [URL_ANSWER_LEG]
     name = "api:twilio_bridge:answer"
+    fallback = twiml.hangup()
 
-    def respond(
+    def handle(
         self,
         data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
-        params: Mapping[str, str],
+        form: Form,
+        received_at: datetime,
     ) -> web.Response:
-        if record is None or not record.active:
-            return _twiml(twiml.hangup())  # unknown or finished call: never dial anyone
-        return _twiml(data.manager.answer(record, leg, params))
+        event = parse_answer(form)
+        if isinstance(event, Refusal) or record is None or not record.active:
+            return self._fallback()  # unknown or finished call: never dial anyone
+        if not _owns(record, leg, event):
+            return self.refuse_foreign(data)
+        return _twiml(data.manager.answer(record, leg, event))
 
 
 class LegStatusView(TwilioWebhookView):
@@ -132,16 +183,21 @@ class LegStatusView(TwilioWebhookView):
     url = URL_STATUS
     name = "api:twilio_bridge:status"
 
-    def respond(
+    def handle(
         self,
         data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
-        params: Mapping[str, str],
+        form: Form,
+        received_at: datetime,
     ) -> web.Response:
-        if record is not None:
-            data.manager.leg_status(record, leg, params)
-        return web.Response(status=HTTPStatus.NO_CONTENT)
+        event = parse_leg_status(form, received_at)
+        if isinstance(event, Refusal) or record is None:
+            return self._fallback()
+        if not _owns(record, leg, event):
+            return self.refuse_foreign(data)
+        data.manager.leg_status(record, leg, event)
+        return _status(NO_CONTENT)
 
 
 class DialDoneView(TwilioWebhookView):
@@ -150,17 +206,22 @@ class DialDoneView(TwilioWebhookView):
     url = URL_DIAL_DONE
     extra_urls = [URL_DIAL_DONE_LEG]
     name = "api:twilio_bridge:dial_done"
+    fallback = twiml.hangup()
 
-    def respond(
+    def handle(
         self,
         data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
-        params: Mapping[str, str],
+        form: Form,
+        received_at: datetime,
     ) -> web.Response:
-        if record is None:
-            return _twiml(twiml.hangup())
-        return _twiml(data.manager.dial_done(record, params))
+        event: DialFinished | Refusal = parse_dial_result(form)
+        if isinstance(event, Refusal) or record is None:
+            return self._fallback()
+        if not owns_leg(record, leg, event.call_sid, None):
+            return self.refuse_foreign(data)
+        return _twiml(data.manager.dial_done(record, event))
 
 
 class ConferenceView(TwilioWebhookView):
@@ -169,21 +230,21 @@ class ConferenceView(TwilioWebhookView):
     url = URL_CONFERENCE
     name = "api:twilio_bridge:conference"
 
-    def owns(
-        self, manager: CallManager, record: CallRecord, leg: LegName, params: Mapping[str, str]
-    ) -> bool:
-        return manager.owns_conference(record, params)
-
-    def respond(
+    def handle(
         self,
         data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
-        params: Mapping[str, str],
+        form: Form,
+        received_at: datetime,
     ) -> web.Response:
-        if record is not None:
-            data.manager.conference_event(record, params)
-        return web.Response(status=HTTPStatus.NO_CONTENT)
+        event = parse_conference(form, received_at)
+        if isinstance(event, Refusal) or record is None:
+            return self._fallback()
+        if not owns_conference(record, event):
+            return self.refuse_foreign(data)
+        data.manager.conference_event(record, event)
+        return _status(NO_CONTENT)
 
 
 class AnnounceView(TwilioWebhookView):
@@ -192,20 +253,21 @@ class AnnounceView(TwilioWebhookView):
     url = URL_ANNOUNCE
     name = "api:twilio_bridge:announce"
 
-    def owns(
-        self, manager: CallManager, record: CallRecord, leg: LegName, params: Mapping[str, str]
-    ) -> bool:
-        return record.conference_sid in (None, params.get("ConferenceSid"))
+    fallback = twiml.announcement(message="", language="en")
 
-    def respond(
+    def handle(
         self,
         data: TwilioBridgeData,
         record: CallRecord | None,
         leg: LegName,
-        params: Mapping[str, str],
+        form: Form,
+        received_at: datetime,
     ) -> web.Response:
+        event = parse_announcement(form)
         if record is None or not record.conference:
-            return _twiml(twiml.announcement(message="", language=data.config.language))
+            return self._fallback()
+        if not owns_announcement(record, event):
+            return self.refuse_foreign(data)
         return _twiml(data.manager.conference.announcement(record))
 
 

@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from custom_components.twilio_bridge.core.calls import CallRecord, Outcome, outcome_of
 from custom_components.twilio_bridge.core.numbers import RateClass
@@ -265,3 +267,58 @@ def test_a_answered_but_b_unknown_waits_until_finished_explicitly() -> None:
 
 def test_outcome_of_unknown_status_is_failed() -> None:
     assert outcome_of("weird") is Outcome.FAILED
+
+
+_STATUS = st.sampled_from(
+    ["queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "failed"]
+)
+_EVENT = st.one_of(
+    st.tuples(
+        st.just("status"),
+        st.sampled_from(["a", "b"]),
+        st.just(None),
+        _STATUS,
+        st.one_of(st.none(), st.integers(0, 6)),
+        st.integers(0, 200),
+        st.fixed_dictionaries({"call_duration": st.one_of(st.none(), st.integers(0, 200))}),
+    ),
+    st.tuples(
+        st.just("dial"),
+        st.sampled_from(["completed", "busy", "no-answer", "failed", "canceled"]),
+        st.booleans(),
+        st.integers(0, 200),
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    noise=st.lists(_EVENT, max_size=12),
+    final_a=st.sampled_from(["completed", "busy", "no-answer", "failed", "canceled"]),
+    final_b=st.sampled_from(["completed", "busy", "no-answer", "failed", "canceled"]),
+    order=st.randoms(use_true_random=False),
+)
+def test_any_sequence_of_callbacks_leaves_a_finished_record(
+    noise: list[tuple], final_a: str, final_b: str, order: random.Random
+) -> None:
+    """Whatever arrives, in whatever order: once both legs' ends are in, the record is done."""
+    events = [
+        # The SID comes from the leg: a callback of another call never reaches a record.
+        (e[0], e[1], A if e[1] == "a" else B, *e[3:]) if e[0] == "status" else e
+        for e in noise
+    ]
+    events += [
+        status("a", A, final_a, 9, 150, call_duration=60),
+        status("b", B, final_b, 9, 150, call_duration=40),
+    ]
+    order.shuffle(events)
+    record = new_record()
+    kinds = play(record, events)
+    assert not record.active
+    assert kinds.count("ended") == 1
+    assert record.outcome in set(Outcome)
+    assert record.duration is not None
+    assert record.duration >= 0
+    assert record.ended_at is not None
+    assert record.ended_at >= record.created_at
+    assert record.estimate_cost(RateTable()) >= 0

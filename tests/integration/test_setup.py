@@ -13,7 +13,7 @@ from homeassistant.setup import async_setup_component
 
 from custom_components.twilio_bridge import CONFIG_SCHEMA
 from custom_components.twilio_bridge.const import DOMAIN
-from custom_components.twilio_bridge.data import DATA_KEY
+from custom_components.twilio_bridge.runtime import DATA_KEY
 
 BASE: dict[str, Any] = {
     "account_sid": "AC" + "0" * 32,

@@ -194,6 +194,7 @@ class CallRecord:
         """Apply one status callback; stale and repeated ones change nothing."""
         if not self.active:
             return []
+        at = self._not_before_creation(at)
         leg = self.legs[leg_name]
         if leg.sid is None:
             leg.sid = call_sid
@@ -229,6 +230,10 @@ class CallRecord:
                 changes.extend(self._connect(leg.answered_at or at))
         changes.extend(self._finish_if_over(at))
         return changes
+
+    def _not_before_creation(self, at: datetime) -> datetime:
+        # Twilio's clock and ours differ by a little: nothing happens before the call exists.
+        return max(at, self.created_at)
 
     def _connect(self, at: datetime) -> list[Change]:
         if self.connected_at is not None:
@@ -270,6 +275,7 @@ class CallRecord:
         self, event: str, *, conference_sid: str, call_sid: str | None, at: datetime
     ) -> list[Change]:
         """Apply one conference status callback (conference mode); repeats change nothing."""
+        at = self._not_before_creation(at)
         if self.conference_sid is None:
             self.conference_sid = conference_sid
         elif conference_sid != self.conference_sid:

@@ -6,6 +6,8 @@ from typing import Final
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from .texts import speakable
+
 __all__ = ["LEG_STATUS_EVENTS", "bridge_answer", "dial_done", "hangup"]
 
 # Same events as leg A's REST StatusCallbackEvent, so both legs feed one state machine.
@@ -13,9 +15,14 @@ LEG_STATUS_EVENTS: Final = ("initiated", "ringing", "answered", "completed")
 
 
 def _say(response: VoiceResponse, message: str | None, language: str) -> None:
-    """Append <Say> unless the message is empty (an empty <Say> is a Twilio warning)."""
-    if message and message.strip():
-        response.say(message, language=language)
+    """Append <Say> unless the message is empty (an empty <Say> is a Twilio warning).
+
+    The text is cleaned once more here: a record stored by an older version may hold a
+    character XML cannot carry, and one such character makes the whole document invalid.
+    """
+    text = speakable(message)
+    if text:
+        response.say(text, language=language)
 
 
 def bridge_answer(
