@@ -4,10 +4,15 @@ Starts the simulator (fast clock) and `hass` on a throwaway copy of demo/config,
 call A→B with twilio_bridge.connect, waits for it to end, prints the record as Home
 Assistant stored it and as the simulator billed it, and stops both. Exit status 0 only if
 the call completed with 93 s of talk time on both sides.
+
+`--confirm` places the call with `confirm: both` and an announcement: A presses 1 before B
+is dialed, B hears who calls and presses 1 before the two are connected. The talk time is
+Twilio's DialCallDuration, B's time on the line, which includes the few seconds of whisper.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -63,7 +68,15 @@ async def call_service(
         return dict(body["service_response"])
 
 
-async def drive(ha_url: str, sim_url: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+CONFIRMED_CALL = {
+    "confirm": "both",
+    "announce": "A call from the Tanaka household about tomorrow's delivery.",
+}
+
+
+async def drive(
+    ha_url: str, sim_url: str, extra: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     async with aiohttp.ClientSession() as session:
         await hass_instance.wait_until_up(session, f"{sim_url}/_sim/calls", 30)
         await hass_instance.wait_until_up(session, f"{ha_url}/api/", 180)
@@ -77,7 +90,7 @@ async def drive(ha_url: str, sim_url: str) -> tuple[dict[str, Any], list[dict[st
                     ha_url,
                     token,
                     "connect",
-                    {"party_a": PARTY_A, "party_b": PARTY_B, "label": "scripts/demo"},
+                    {"party_a": PARTY_A, "party_b": PARTY_B, "label": "scripts/demo", **extra},
                 )
                 break
             except RuntimeError:
@@ -111,6 +124,8 @@ def print_record(title: str, record: dict[str, Any]) -> None:
         "billed_seconds",
         "outcome",
         "failed_party",
+        "confirm",
+        "confirmed_at",
         "cost",
         "cost_final",
         "currency",
@@ -140,6 +155,12 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--confirm", action="store_true", help="both parties press 1 first; B hears who calls"
+    )
+    args = parser.parse_args()
+    extra = CONFIRMED_CALL if args.confirm else {}
     sim_port, ha_port = free_port(), free_port()
     sim_url, ha_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{ha_port}"
     config = prepare_config()
@@ -176,7 +197,7 @@ def main() -> int:
         stderr=subprocess.DEVNULL,
     )
     try:
-        record, legs = asyncio.run(drive(ha_url, sim_url))
+        record, legs = asyncio.run(drive(ha_url, sim_url, extra))
     finally:
         stop(hass)
         stop(simulator)
@@ -187,8 +208,10 @@ def main() -> int:
     print(json.dumps(stored_record, indent=2, ensure_ascii=False))
     print_legs(legs)
     leg_b = next((leg for leg in legs if leg["parent_call_sid"]), None)
+    confirmed = all(record["confirmed_at"].values()) if args.confirm else True
     ok = (
         record["outcome"] == "completed"
+        and confirmed
         and record["duration"] == EXPECTED_TALK
         and stored_record["duration"] == EXPECTED_TALK
         and leg_b is not None
@@ -196,7 +219,8 @@ def main() -> int:
     )
     shutil.rmtree(config, ignore_errors=True)
     verdict = "OK: the call completed with" if ok else "FAILED: the call did not complete with"
-    print(f"\n{verdict} {EXPECTED_TALK} s of talk time on both sides.")
+    both = ", both parties having pressed 1" if args.confirm else ""
+    print(f"\n{verdict} {EXPECTED_TALK} s of talk time on both sides{both}.")
     return 0 if ok else 1
 
 

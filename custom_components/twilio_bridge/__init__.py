@@ -21,10 +21,13 @@ from homeassistant.helpers.typing import ConfigType
 from .const import (
     CONF_ACCOUNT_SID,
     CONF_ALLOWED_PREFIXES,
+    CONF_ANNOUNCE,
     CONF_API_BASE_URL,
     CONF_AUTH_TOKEN,
     CONF_BLOCKED_PREFIXES,
     CONF_CALL_LOG_SIZE,
+    CONF_CONFIRM,
+    CONF_CONFIRM_TIMEOUT,
     CONF_COUNTRY_CODE,
     CONF_EDGE,
     CONF_GREETING,
@@ -41,6 +44,7 @@ from .const import (
     CONF_WARNING_MESSAGE,
     CONF_WEBHOOK_BASE_URL,
     DEFAULT_CALL_LOG_SIZE,
+    DEFAULT_CONFIRM_TIMEOUT,
     DEFAULT_COUNTRY_CODE,
     DEFAULT_LANGUAGE,
     DEFAULT_MAX_CONCURRENT_CALLS,
@@ -51,12 +55,18 @@ from .const import (
     MODE_BRIDGE,
     MODE_CONFERENCE,
 )
+from .core.calls import Confirm
 from .core.numbers import InvalidNumberError, parse_number
 from .core.texts import MAX_SPOKEN_TEXT
 from .data import BridgeConfig
 from .manager import CallManager
 from .runtime import DATA_KEY, TwilioBridgeData
-from .services import async_register_services, free_text
+from .services import (
+    CONFIRM_TIMEOUT_MAX,
+    CONFIRM_TIMEOUT_MIN,
+    async_register_services,
+    free_text,
+)
 from .store import CallLogStore
 from .twilio_client import TwilioApi
 from .views import VIEWS
@@ -139,6 +149,13 @@ CONFIG_SCHEMA = vol.Schema(
                         vol.Coerce(int), vol.Range(min=1, max=100000)
                     ),
                     vol.Optional(CONF_RATES, default={}): RATES_SCHEMA,
+                    vol.Optional(CONF_CONFIRM, default=Confirm.NONE.value): vol.In(
+                        [option.value for option in Confirm]
+                    ),
+                    vol.Optional(CONF_CONFIRM_TIMEOUT, default=DEFAULT_CONFIRM_TIMEOUT): vol.All(
+                        vol.Coerce(int), vol.Range(min=CONFIRM_TIMEOUT_MIN, max=CONFIRM_TIMEOUT_MAX)
+                    ),
+                    vol.Optional(CONF_ANNOUNCE): free_text(MAX_SPOKEN_TEXT),
                 }
             ),
             _not_both_api_base_url_and_edge,

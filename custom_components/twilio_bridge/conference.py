@@ -22,7 +22,7 @@ from .const import (
 )
 from .core import twiml
 from .core.calls import RINGING_STATUSES, TERMINAL_STATUSES, CallRecord, Change
-from .core.texts import unreachable_text, warning_text
+from .core.texts import unavailable_text, unreachable_text, warning_text
 from .data import BridgeConfig
 from .timers import Timers
 from .twilio_client import NewCall, TwilioApi, TwilioApiError
@@ -59,8 +59,12 @@ class ConferenceController:
 
     # ------------------------------------------------------------------ webhooks
 
-    def answer(self, record: CallRecord, leg: str) -> str:
-        """TwiML that puts the party who answered into the room; A's answer dials B."""
+    def answer(self, record: CallRecord, leg: str, *, greet: bool = True) -> str:
+        """TwiML that puts a party into the room; A's going in dials B.
+
+        Said first (unless `greet` is false: it was said before a confirmation): the
+        greeting to A, the announcement to B.
+        """
         if leg == "a" and record.legs["b"].sid is None and not record.legs["b"].ended:
             self._timers.now(record.call_id, "place B", lambda: self._place_b(record))
         return twiml.conference_join(
@@ -68,7 +72,7 @@ class ConferenceController:
             dial_done_url=self._url(URL_DIAL_DONE_LEG, record, leg=leg),
             status_callback=self._url(URL_CONFERENCE, record),
             time_limit=DIAL_TIME_LIMIT,
-            greeting=record.greeting if leg == "a" else None,
+            greeting=(record.greeting if leg == "a" else record.announce) if greet else None,
             language=self._config.language,
         )
 
@@ -135,7 +139,9 @@ class ConferenceController:
         if leg_a.sid is None or leg_a.ended:
             return
         language = self._config.language
-        document = twiml.dial_done(message=unreachable_text(language), language=language)
+        answered_unconfirmed = record.legs["b"].answered_at and record.awaits_confirmation("b")
+        message = unavailable_text(language) if answered_unconfirmed else unreachable_text(language)
+        document = twiml.dial_done(message=message, language=language)
         try:
             await self._api.redirect(leg_a.sid, document)
         except TwilioApiError as err:

@@ -26,6 +26,9 @@ CONF_MONTHLY_BUDGET: Final = "monthly_budget"
 CONF_MASK_NUMBERS: Final = "mask_numbers"
 CONF_CALL_LOG_SIZE: Final = "call_log_size"
 CONF_RATES: Final = "rates"
+CONF_CONFIRM: Final = "confirm"
+CONF_CONFIRM_TIMEOUT: Final = "confirm_timeout"
+CONF_ANNOUNCE: Final = "announce"
 
 MODE_BRIDGE: Final = "bridge"
 MODE_CONFERENCE: Final = "conference"
@@ -37,6 +40,7 @@ DEFAULT_LANGUAGE: Final = "ja-JP"
 DEFAULT_COUNTRY_CODE: Final = "81"
 DEFAULT_MAX_CONCURRENT_CALLS: Final = 5
 DEFAULT_CALL_LOG_SIZE: Final = 500
+DEFAULT_CONFIRM_TIMEOUT: Final = 8
 
 # Leg A's REST TimeLimit is a safety cap only: talk is capped by <Dial timeLimit>; the cap
 # adds room for the greeting and for B's ringing.
@@ -51,6 +55,9 @@ ATTR_GREETING: Final = "greeting"
 ATTR_LABEL: Final = "label"
 ATTR_LIMIT: Final = "limit"
 ATTR_SECONDS: Final = "seconds"
+ATTR_CONFIRM: Final = "confirm"
+ATTR_CONFIRM_TIMEOUT: Final = "confirm_timeout"
+ATTR_ANNOUNCE: Final = "announce"
 
 SERVICE_CONNECT: Final = "connect"
 SERVICE_HANGUP: Final = "hangup"
@@ -72,5 +79,7 @@ URL_DIAL_DONE: Final = URL_BASE + "/dial_done/{call_id}"
 URL_DIAL_DONE_LEG: Final = URL_BASE + "/dial_done/{call_id}/{leg}"
 URL_CONFERENCE: Final = URL_BASE + "/conference/{call_id}"
 URL_ANNOUNCE: Final = URL_BASE + "/announce/{call_id}"
+URL_GATHER: Final = URL_BASE + "/gather/{call_id}/{leg}"
+URL_WHISPER: Final = URL_BASE + "/whisper/{call_id}"
 
 CONF_WARNING_MESSAGE: Final = "warning_message"

@@ -9,10 +9,13 @@ from typing import Any
 from .const import (
     CONF_ACCOUNT_SID,
     CONF_ALLOWED_PREFIXES,
+    CONF_ANNOUNCE,
     CONF_API_BASE_URL,
     CONF_AUTH_TOKEN,
     CONF_BLOCKED_PREFIXES,
     CONF_CALL_LOG_SIZE,
+    CONF_CONFIRM,
+    CONF_CONFIRM_TIMEOUT,
     CONF_COUNTRY_CODE,
     CONF_EDGE,
     CONF_GREETING,
@@ -27,6 +30,7 @@ from .const import (
     CONF_WARN_BEFORE,
     CONF_WARNING_MESSAGE,
 )
+from .core.calls import Confirm
 from .core.guards import CallPolicy
 from .core.numbers import PhoneNumber, mask_number
 from .core.pricing import RateTable
@@ -57,6 +61,9 @@ class BridgeConfig:
     mask_numbers: bool
     call_log_size: int
     rates: RateTable
+    confirm: Confirm = Confirm.NONE
+    confirm_timeout: int = 8
+    announce: str | None = None
 
     @classmethod
     def from_yaml(
@@ -85,6 +92,9 @@ class BridgeConfig:
             mask_numbers=conf[CONF_MASK_NUMBERS],
             call_log_size=conf[CONF_CALL_LOG_SIZE],
             rates=RateTable.from_mapping(conf[CONF_RATES]),
+            confirm=Confirm(conf[CONF_CONFIRM]),
+            confirm_timeout=conf[CONF_CONFIRM_TIMEOUT],
+            announce=conf.get(CONF_ANNOUNCE),
         )
 
     def url(self, template: str, **parts: str) -> str:

@@ -27,10 +27,12 @@ from .const import (
     SIGNAL_UPDATED,
     URL_ANSWER,
     URL_DIAL_DONE,
+    URL_GATHER,
     URL_STATUS,
+    URL_WHISPER,
 )
 from .core import twiml
-from .core.calls import LEGS, RINGING_STATUSES, CallRecord, Change, LegName
+from .core.calls import CONFIRM_KEY, LEGS, RINGING_STATUSES, CallRecord, Change, Confirm, LegName
 from .core.guards import Usage, check_call, check_party
 from .core.numbers import PhoneNumber
 from .core.record_view import (
@@ -40,9 +42,21 @@ from .core.record_view import (
     record_view,
     started_event,
 )
-from .core.texts import unreachable_text
+from .core.texts import (
+    confirm_prompt,
+    default_announce,
+    not_confirmed_goodbye,
+    unavailable_text,
+    unreachable_text,
+)
 from .core.totals import MonthTotals, month_key
-from .core.webhooks import CallAnswered, ConferenceChanged, DialFinished, LegStatusChanged
+from .core.webhooks import (
+    CallAnswered,
+    ConferenceChanged,
+    DialFinished,
+    DigitsGathered,
+    LegStatusChanged,
+)
 from .data import BridgeConfig
 from .store import CallLogStore
 from .timers import Timers
@@ -189,6 +203,9 @@ class CallManager:
         time_limit: int,
         greeting: str | None,
         label: str | None,
+        confirm: Confirm = Confirm.NONE,
+        confirm_timeout: int | None = None,
+        announce: str | None = None,
     ) -> CallRecord:
         """Create the record, then place leg A. Raises TwilioApiError (nothing is kept)."""
         call_id = secrets.token_hex(16)  # unguessable: it is part of every webhook URL
@@ -204,6 +221,9 @@ class CallManager:
             label=label,
             time_limit=time_limit,
             greeting=greeting,
+            confirm=confirm,
+            confirm_timeout=confirm_timeout,
+            announce=announce,
         )
         # The record exists before the request, so it counts against max_concurrent_calls
         # and an early callback (Twilio may call back before the response) finds it.
@@ -255,8 +275,15 @@ class CallManager:
             return twiml.hangup()  # bridge mode never calls B with a URL of its own
         changes = record.mark_answered(leg, event.call_sid, dt_util.utcnow())
         self._apply(record, changes)
+        if record.awaits_confirmation(leg):
+            return self._ask_to_confirm(record, leg)
+        return self._go_on(record, leg, greet=True)
+
+    def _go_on(self, record: CallRecord, leg: LegName, *, greet: bool) -> str:
+        """TwiML for a party who may go on: A gets B dialed; in a conference, the room."""
         if record.conference:
-            return self.conference.answer(record, leg)
+            return self.conference.answer(record, leg, greet=greet)
+        needs_whisper = record.confirm.requires("b") or record.announce
         return twiml.bridge_answer(
             party_b=record.party_b,
             caller_id=self.config.phone_number.e164,
@@ -264,9 +291,45 @@ class CallManager:
             time_limit=record.time_limit or self.config.time_limit,
             dial_done_url=self.url(URL_DIAL_DONE, call_id=record.call_id),
             leg_b_status_url=self.url(URL_STATUS, call_id=record.call_id, leg="b"),
-            greeting=record.greeting,
+            greeting=record.greeting if greet else None,
             language=self.config.language,
+            whisper_url=self.url(URL_WHISPER, call_id=record.call_id) if needs_whisper else None,
         )
+
+    def _ask_to_confirm(self, record: CallRecord, leg: LegName) -> str:
+        """Say who calls and why (A: the greeting; B: the announcement), then ask for 1."""
+        language = self.config.language
+        context = record.greeting if leg == "a" else record.announce or default_announce(language)
+        return twiml.confirm_gather(
+            texts=[context, confirm_prompt(language)],
+            gather_url=self.url(URL_GATHER, call_id=record.call_id, leg=leg),
+            timeout=record.confirm_timeout or self.config.confirm_timeout,
+            goodbye=not_confirmed_goodbye(language),
+            language=language,
+        )
+
+    def whisper(self, record: CallRecord, event: CallAnswered) -> str:
+        """TwiML run on B's leg before the bridge: the call's context, and the question."""
+        if not record.active:
+            return twiml.hangup()
+        self._apply(record, record.mark_answered("b", event.call_sid, dt_util.utcnow()))
+        if record.awaits_confirmation("b"):
+            return self._ask_to_confirm(record, "b")
+        return twiml.whisper(message=record.announce, language=self.config.language)
+
+    def gathered(self, record: CallRecord, leg: LegName, event: DigitsGathered) -> str:
+        """The key a party pressed: 1 lets the call go on; anything else ends this leg."""
+        language = self.config.language
+        if not record.active:
+            return twiml.hangup()
+        if event.digits != CONFIRM_KEY:
+            # A wrong key is no confirmation: the leg ends; the record finishes from the
+            # callbacks as for a voicemail.
+            return twiml.dial_done(message=not_confirmed_goodbye(language), language=language)
+        self._apply(record, record.confirm_leg(leg, event.call_sid, dt_util.utcnow()))
+        if leg == "b" and not record.conference:
+            return twiml.proceed()  # the whisper ends: Twilio bridges B to A
+        return self._go_on(record, leg, greet=False)
 
     def dial_done(self, record: CallRecord, event: DialFinished) -> str:
         """TwiML for the <Dial action>: hang leg A up at once so it stops billing."""
@@ -283,8 +346,18 @@ class CallManager:
         if record.active:
             # Leg A's final callback should follow our <Hangup/>; if it never does, ask.
             self._schedule_reconcile(record, RECONCILE_AFTER_DIAL)
-        message = None if event.bridged else unreachable_text(self.config.language)
-        return twiml.dial_done(message=message, language=self.config.language)
+        return twiml.dial_done(
+            message=self._dial_message(record, event), language=self.config.language
+        )
+
+    def _dial_message(self, record: CallRecord, event: DialFinished) -> str | None:
+        """What A hears when the <Dial> is over: nothing after a talk."""
+        if event.bridged:
+            return None
+        language = self.config.language
+        if record.confirm.requires("b") and event.status in ("completed", "answered"):
+            return unavailable_text(language)  # B answered but did not press 1
+        return unreachable_text(language)
 
     def leg_status(self, record: CallRecord, leg: LegName, event: LegStatusChanged) -> None:
         """Apply one status callback of leg A or B."""

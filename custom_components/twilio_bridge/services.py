@@ -17,7 +17,10 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from .const import (
+    ATTR_ANNOUNCE,
     ATTR_CALL_ID,
+    ATTR_CONFIRM,
+    ATTR_CONFIRM_TIMEOUT,
     ATTR_GREETING,
     ATTR_LABEL,
     ATTR_LIMIT,
@@ -34,10 +37,16 @@ from .const import (
     SERVICE_GET_CALLS,
     SERVICE_HANGUP,
 )
+from .core.calls import Confirm
 from .core.guards import CallRefusedError
 from .core.texts import MAX_LABEL, MAX_SPOKEN_TEXT, TextTooLongError, clean_text
 from .runtime import DATA_KEY, TwilioBridgeData
 from .twilio_client import TwilioApiError
+
+# Seconds a party has to press 1: long enough to find the key, short enough that a
+# voicemail (which presses nothing) costs one started minute.
+CONFIRM_TIMEOUT_MIN = 3
+CONFIRM_TIMEOUT_MAX = 30
 
 
 def free_text(limit: int) -> Callable[[Any], str]:
@@ -60,6 +69,11 @@ CONNECT_SCHEMA = vol.Schema(
         vol.Optional(ATTR_TIME_LIMIT): vol.All(vol.Coerce(int), vol.Range(min=1, max=14400)),
         vol.Optional(ATTR_GREETING): free_text(MAX_SPOKEN_TEXT),
         vol.Optional(ATTR_LABEL): free_text(MAX_LABEL),
+        vol.Optional(ATTR_CONFIRM): vol.In([option.value for option in Confirm]),
+        vol.Optional(ATTR_CONFIRM_TIMEOUT): vol.All(
+            vol.Coerce(int), vol.Range(min=CONFIRM_TIMEOUT_MIN, max=CONFIRM_TIMEOUT_MAX)
+        ),
+        vol.Optional(ATTR_ANNOUNCE): free_text(MAX_SPOKEN_TEXT),
     }
 )
 HANGUP_SCHEMA = vol.Schema({vol.Optional(ATTR_CALL_ID): cv.string})
@@ -123,6 +137,9 @@ async def _connect(call: ServiceCall) -> ServiceResponse:
         time_limit=min(call.data.get(ATTR_TIME_LIMIT, config.time_limit), config.time_limit),
         greeting=call.data.get(ATTR_GREETING, config.greeting),
         label=call.data.get(ATTR_LABEL),
+        confirm=Confirm(call.data.get(ATTR_CONFIRM, config.confirm)),
+        confirm_timeout=call.data.get(ATTR_CONFIRM_TIMEOUT, config.confirm_timeout),
+        announce=call.data.get(ATTR_ANNOUNCE, config.announce),
     )
     return {"call_id": record.call_id, "status": manager.status(record)}
 

@@ -31,7 +31,9 @@ from .const import (
     URL_CONFERENCE,
     URL_DIAL_DONE,
     URL_DIAL_DONE_LEG,
+    URL_GATHER,
     URL_STATUS,
+    URL_WHISPER,
 )
 from .core import twiml
 from .core.calls import LEGS, CallRecord, LegName
@@ -46,6 +48,7 @@ from .core.webhooks import (
     parse_answer,
     parse_conference,
     parse_dial_result,
+    parse_gather,
     parse_leg_status,
 )
 from .runtime import DATA_KEY, TwilioBridgeData
@@ -177,6 +180,52 @@ class AnswerView(TwilioWebhookView):
         return _twiml(data.manager.answer(record, leg, event))
 
 
+class WhisperView(TwilioWebhookView):
+    """B answered (bridge mode, with `announce` or B's confirmation): runs on B's leg."""
+
+    url = URL_WHISPER
+    name = "api:twilio_bridge:whisper"
+    fallback = twiml.hangup()  # B is never bridged to a call we do not know
+
+    def handle(
+        self,
+        data: TwilioBridgeData,
+        record: CallRecord | None,
+        leg: LegName,
+        form: Form,
+        received_at: datetime,
+    ) -> web.Response:
+        event = parse_answer(form)
+        if isinstance(event, Refusal) or record is None or not record.active:
+            return self._fallback()
+        if not _owns(record, "b", event):
+            return self.refuse_foreign(data)
+        return _twiml(data.manager.whisper(record, event))
+
+
+class GatherView(TwilioWebhookView):
+    """The <Gather action>: the key a party pressed when asked to confirm."""
+
+    url = URL_GATHER
+    name = "api:twilio_bridge:gather"
+    fallback = twiml.hangup()
+
+    def handle(
+        self,
+        data: TwilioBridgeData,
+        record: CallRecord | None,
+        leg: LegName,
+        form: Form,
+        received_at: datetime,
+    ) -> web.Response:
+        event = parse_gather(form)
+        if isinstance(event, Refusal) or record is None:
+            return self._fallback()
+        if not owns_leg(record, leg, event.call_sid, None):
+            return self.refuse_foreign(data)
+        return _twiml(data.manager.gathered(record, leg, event))
+
+
 class LegStatusView(TwilioWebhookView):
     """Status callbacks of leg A and leg B."""
 
@@ -271,4 +320,12 @@ class AnnounceView(TwilioWebhookView):
         return _twiml(data.manager.conference.announcement(record))
 
 
-VIEWS = (AnswerView, LegStatusView, DialDoneView, ConferenceView, AnnounceView)
+VIEWS = (
+    AnswerView,
+    WhisperView,
+    GatherView,
+    LegStatusView,
+    DialDoneView,
+    ConferenceView,
+    AnnounceView,
+)

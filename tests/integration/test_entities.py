@@ -59,6 +59,7 @@ async def test_every_entity_has_its_id_class_unit_and_unique_id(
         "failed",
         "canceled",
         "rejected",
+        "not_confirmed",
     ]
     assert status.attributes["friendly_name"] == "Last call status"
 

@@ -37,6 +37,23 @@ class Outcome(StrEnum):
     FAILED = "failed"
     CANCELED = "canceled"
     REJECTED = "rejected"
+    NOT_CONFIRMED = "not_confirmed"
+
+
+class Confirm(StrEnum):
+    """Who must press 1 before the call goes on."""
+
+    NONE = "none"
+    A = "a"
+    B = "b"
+    BOTH = "both"
+
+    def requires(self, leg: LegName) -> bool:
+        return self is Confirm.BOTH or self.value == leg
+
+
+# The key a party presses to confirm.
+CONFIRM_KEY = "1"
 
 
 _OUTCOME_OF_STATUS = {
@@ -77,6 +94,7 @@ class Leg:
     price: Decimal | None = None  # Twilio's price once reported (positive)
     joined_at: datetime | None = None  # conference mode: in the room from...
     left_at: datetime | None = None  # ...until
+    confirmed_at: datetime | None = None  # pressed 1 (when the call asks for it)
 
     @property
     def ended(self) -> bool:
@@ -94,6 +112,7 @@ class Leg:
             "price": None if self.price is None else str(self.price),
             "joined_at": _iso(self.joined_at),
             "left_at": _iso(self.left_at),
+            "confirmed_at": _iso(self.confirmed_at),
         }
 
     @classmethod
@@ -110,6 +129,7 @@ class Leg:
             price=None if price is None else Decimal(str(price)),
             joined_at=_parse(data.get("joined_at")),
             left_at=_parse(data.get("left_at")),
+            confirmed_at=_parse(data.get("confirmed_at")),
         )
 
 
@@ -146,6 +166,9 @@ class CallRecord:
     label: str | None = None
     time_limit: int | None = None
     greeting: str | None = None
+    confirm: Confirm = Confirm.NONE
+    confirm_timeout: int | None = None
+    announce: str | None = None  # said to B before the bridge (the call's context)
     legs: dict[LegName, Leg] = field(default_factory=lambda: {"a": Leg(), "b": Leg()})
     connected_at: datetime | None = None
     ended_at: datetime | None = None
@@ -171,6 +194,10 @@ class CallRecord:
     @property
     def active(self) -> bool:
         return self.outcome is None
+
+    def awaits_confirmation(self, leg: LegName) -> bool:
+        """Whether `leg` must still press 1 before the call goes on."""
+        return self.confirm.requires(leg) and self.legs[leg].confirmed_at is None
 
     def leg_of(self, call_sid: str) -> LegName | None:
         for name in LEGS:
@@ -214,8 +241,9 @@ class CallRecord:
         leg.status = status
         if sequence is not None:
             leg.sequence = max(leg.sequence, sequence)
-        # In a conference the talk starts when the room does, not when B answers.
-        bridged_leg_b = leg_name == "b" and not self.conference
+        # In a conference the talk starts when the room does, not when B answers; when B
+        # must confirm, it starts with the confirmation (the whisper comes before the bridge).
+        bridged_leg_b = leg_name == "b" and not self.conference and not self.confirm.requires("b")
         if status == "in-progress" and leg.answered_at is None:
             leg.answered_at = at
             if bridged_leg_b:
@@ -265,6 +293,19 @@ class CallRecord:
         changes.extend(self._finish_if_over(at))
         return changes
 
+    def confirm_leg(self, leg_name: LegName, call_sid: str, at: datetime) -> list[Change]:
+        """The party pressed the confirmation key; repeats change nothing."""
+        leg = self.legs[leg_name]
+        if not self.active or leg.confirmed_at is not None:
+            return []
+        if leg.sid is None:
+            leg.sid = call_sid
+        leg.confirmed_at = self._not_before_creation(at)
+        changes = [Change("progress", leg_name, "confirmed")]
+        if leg_name == "b" and not self.conference:
+            changes.extend(self._connect(leg.confirmed_at))  # the bridge follows at once
+        return changes
+
     def mark_answered(self, leg_name: LegName, call_sid: str, at: datetime) -> list[Change]:
         """The answer webhook proves leg A is in progress, whatever callbacks say."""
         return self.apply_status(
@@ -300,7 +341,12 @@ class CallRecord:
             return []
         if leg_b.sid is not None and not leg_b.ended:
             return []  # leg B still running: its end will finish the record
-        if leg_b.sid is None and not leg_b.ended and self._a_talked():
+        if (
+            leg_b.sid is None
+            and not leg_b.ended
+            and self._a_talked()
+            and not self.awaits_confirmation("a")
+        ):
             # A answered, so B was probably dialed and its callbacks (or the <Dial action>)
             # are still on their way; reconciliation finishes the record if they never come.
             return []
@@ -324,10 +370,18 @@ class CallRecord:
         if self.conference:
             talked = self.connected_at is not None  # the room started with both parties
         else:
-            talked = self.dial.bridged if self.dial else (leg_b.duration or 0) > 0
+            # Without the <Dial action>, a billed B leg talked, unless it never confirmed.
+            talked = (
+                self.dial.bridged
+                if self.dial
+                else (leg_b.duration or 0) > 0 and not self.awaits_confirmation("b")
+            )
         if not self._a_talked():
             self.outcome = outcome_of(leg_a.status or "failed", leg_a.sip_code)
             self.failed_party = "a"
+        elif self.awaits_confirmation("a"):
+            # A's voicemail (or someone who did not press 1): B was never dialed.
+            self.outcome, self.failed_party = Outcome.NOT_CONFIRMED, "a"
         elif talked:
             self.outcome = Outcome.COMPLETED
         else:
@@ -343,6 +397,8 @@ class CallRecord:
 
     def _b_outcome(self, status: str) -> Outcome:
         if status in {"completed", "answered"}:
+            if self.awaits_confirmation("b"):
+                return Outcome.NOT_CONFIRMED  # B (or B's voicemail) did not press 1
             return Outcome.NO_ANSWER  # answered but never bridged (e.g. hung up at once)
         return outcome_of(status, self.legs["b"].sip_code)
 
@@ -407,6 +463,9 @@ class CallRecord:
             "label": self.label,
             "time_limit": self.time_limit,
             "greeting": self.greeting,
+            "confirm": str(self.confirm),
+            "confirm_timeout": self.confirm_timeout,
+            "announce": self.announce,
             "legs": {name: self.legs[name].to_dict() for name in LEGS},
             "connected_at": _iso(self.connected_at),
             "ended_at": _iso(self.ended_at),
@@ -446,6 +505,9 @@ class CallRecord:
             label=data.get("label"),
             time_limit=data.get("time_limit"),
             greeting=data.get("greeting"),
+            confirm=Confirm(data.get("confirm", "none")),
+            confirm_timeout=data.get("confirm_timeout"),
+            announce=data.get("announce"),
             legs={name: Leg.from_dict(legs.get(name) or {}) for name in LEGS},
             connected_at=_parse(data.get("connected_at")),
             ended_at=_parse(data.get("ended_at")),

@@ -41,6 +41,11 @@ def record_view(record: CallRecord, mask: Mask) -> dict[str, Any]:
         "outcome": None if record.outcome is None else str(record.outcome),
         "failed_party": record.failed_party,
         "billed_seconds": {name: record.legs[name].duration for name in LEGS},
+        "confirm": str(record.confirm),
+        "confirmed_at": {
+            name: at.isoformat() if (at := record.legs[name].confirmed_at) else None
+            for name in LEGS
+        },
         "cost": None if record.cost is None else float(record.cost),
         "cost_final": record.cost_final,
         "currency": record.currency,

@@ -65,3 +65,31 @@ def warning_text(language: str, seconds: int) -> str:
     if japanese:
         return f"まもなく通話が終了します。残り時間はあと{seconds}秒です。"
     return f"This call will end in {seconds} seconds."
+
+
+def confirm_prompt(language: str) -> str:
+    """Asked of a party who must confirm: press 1 (CONFIRM_KEY) to be connected."""
+    if _japanese(language):
+        return "おつなぎする場合は 1 を押してください。"
+    return "To be connected, press 1."
+
+
+def not_confirmed_goodbye(language: str) -> str:
+    """Said when no 1 was pressed, before the leg is hung up."""
+    if _japanese(language):
+        return "お電話をおつなぎせずに終了します。失礼いたします。"
+    return "The call will not be connected. Goodbye."
+
+
+def default_announce(language: str) -> str:
+    """Said to B before the bridge when B must confirm and no `announce` text was given."""
+    if _japanese(language):
+        return "お電話がつながっています。"
+    return "You have a call waiting."
+
+
+def unavailable_text(language: str) -> str:
+    """Said to A when B answered but did not confirm."""
+    if _japanese(language):
+        return "申し訳ありません。相手の方は現在お出になれません。"
+    return "Sorry, the other party is not available."

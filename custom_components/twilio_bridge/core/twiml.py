@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Final
 
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from .texts import speakable
 
-__all__ = ["LEG_STATUS_EVENTS", "bridge_answer", "dial_done", "hangup"]
+__all__ = ["LEG_STATUS_EVENTS", "bridge_answer", "confirm_gather", "dial_done", "hangup", "whisper"]
 
 # Same events as leg A's REST StatusCallbackEvent, so both legs feed one state machine.
 LEG_STATUS_EVENTS: Final = ("initiated", "ringing", "answered", "completed")
 
 
-def _say(response: VoiceResponse, message: str | None, language: str) -> None:
+def _say(response: VoiceResponse | Gather, message: str | None, language: str) -> None:
     """Append <Say> unless the message is empty (an empty <Say> is a Twilio warning).
 
     The text is cleaned once more here: a record stored by an older version may hold a
@@ -35,8 +35,12 @@ def bridge_answer(
     leg_b_status_url: str,
     greeting: str | None,
     language: str,
+    whisper_url: str | None = None,
 ) -> str:
-    """Answer leg A: optional greeting, then dial party B with the Twilio number as caller id."""
+    """Answer leg A: optional greeting, then dial party B with the Twilio number as caller id.
+
+    With `whisper_url`, B's leg runs that TwiML when B answers, before the bridge.
+    """
     response = VoiceResponse()
     _say(response, greeting, language)
     dial = response.dial(
@@ -51,8 +55,43 @@ def bridge_answer(
         status_callback=leg_b_status_url,
         status_callback_event=" ".join(LEG_STATUS_EVENTS),  # TwiML wants it space-separated
         status_callback_method="POST",
+        **({"url": whisper_url, "method": "POST"} if whisper_url else {}),
     )
     return str(response)
+
+
+def confirm_gather(
+    *,
+    texts: list[str | None],
+    gather_url: str,
+    timeout: int,
+    goodbye: str,
+    language: str,
+) -> str:
+    """Say `texts`, listen for one key; no key at all → goodbye and hang up.
+
+    A key goes to `gather_url`, which decides; silence falls through to the goodbye, so a
+    voicemail, which presses nothing, is hung up after `timeout` seconds of silence.
+    """
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, timeout=timeout, action=gather_url, method="POST")
+    for text in texts:
+        _say(gather, text, language)
+    _say(response, goodbye, language)
+    response.hangup()
+    return str(response)
+
+
+def whisper(*, message: str | None, language: str) -> str:
+    """B's whisper without confirmation: the call's context, then the bridge."""
+    response = VoiceResponse()
+    _say(response, message, language)
+    return str(response)
+
+
+def proceed() -> str:
+    """An empty document: the call goes on (a whisper that ends bridges B to A)."""
+    return str(VoiceResponse())
 
 
 def dial_done(*, message: str | None, language: str) -> str:
