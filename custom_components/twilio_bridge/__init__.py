@@ -26,12 +26,15 @@ from .const import (
     CONF_AUTH_TOKEN,
     CONF_BLOCKED_PREFIXES,
     CONF_CALL_LOG_SIZE,
+    CONF_CALLBACK,
+    CONF_CALLBACK_WINDOW,
     CONF_CONFIRM,
     CONF_CONFIRM_TIMEOUT,
     CONF_COUNTRY_CODE,
     CONF_EDGE,
     CONF_GREETING,
     CONF_LANGUAGE,
+    CONF_MANAGE_NUMBER,
     CONF_MASK_NUMBERS,
     CONF_MAX_CONCURRENT_CALLS,
     CONF_MODE,
@@ -44,6 +47,7 @@ from .const import (
     CONF_WARNING_MESSAGE,
     CONF_WEBHOOK_BASE_URL,
     DEFAULT_CALL_LOG_SIZE,
+    DEFAULT_CALLBACK_WINDOW,
     DEFAULT_CONFIRM_TIMEOUT,
     DEFAULT_COUNTRY_CODE,
     DEFAULT_LANGUAGE,
@@ -70,6 +74,7 @@ from .services import (
 from .store import CallLogStore
 from .twilio_client import TwilioApi
 from .views import VIEWS
+from .voice_url import async_sync_voice_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -156,6 +161,11 @@ CONFIG_SCHEMA = vol.Schema(
                         vol.Coerce(int), vol.Range(min=CONFIRM_TIMEOUT_MIN, max=CONFIRM_TIMEOUT_MAX)
                     ),
                     vol.Optional(CONF_ANNOUNCE): free_text(MAX_SPOKEN_TEXT),
+                    vol.Optional(CONF_CALLBACK, default=False): cv.boolean,
+                    vol.Optional(CONF_CALLBACK_WINDOW, default=DEFAULT_CALLBACK_WINDOW): vol.All(
+                        vol.Coerce(int), vol.Range(min=60, max=90 * 24 * 3600)
+                    ),
+                    vol.Optional(CONF_MANAGE_NUMBER, default=False): cv.boolean,
                 }
             ),
             _not_both_api_base_url_and_edge,
@@ -211,6 +221,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     manager = CallManager(hass, bridge_config, api, CallLogStore(hass))
     hass.data[DATA_KEY] = TwilioBridgeData(config=bridge_config, manager=manager)
     await manager.async_start()
+    await async_sync_voice_url(hass, bridge_config, api)
 
     async def _stop(_event: Event) -> None:
         manager.async_stop()

@@ -29,6 +29,9 @@ CONF_RATES: Final = "rates"
 CONF_CONFIRM: Final = "confirm"
 CONF_CONFIRM_TIMEOUT: Final = "confirm_timeout"
 CONF_ANNOUNCE: Final = "announce"
+CONF_CALLBACK: Final = "callback"
+CONF_CALLBACK_WINDOW: Final = "callback_window"
+CONF_MANAGE_NUMBER: Final = "manage_number"
 
 MODE_BRIDGE: Final = "bridge"
 MODE_CONFERENCE: Final = "conference"
@@ -41,6 +44,7 @@ DEFAULT_COUNTRY_CODE: Final = "81"
 DEFAULT_MAX_CONCURRENT_CALLS: Final = 5
 DEFAULT_CALL_LOG_SIZE: Final = 500
 DEFAULT_CONFIRM_TIMEOUT: Final = 8
+DEFAULT_CALLBACK_WINDOW: Final = 7 * 24 * 3600
 
 # Leg A's REST TimeLimit is a safety cap only: talk is capped by <Dial timeLimit>; the cap
 # adds room for the greeting and for B's ringing.
@@ -68,6 +72,8 @@ EVENT_CALL_STARTED: Final = "twilio_bridge_call_started"
 EVENT_CALL_CONNECTED: Final = "twilio_bridge_call_connected"
 EVENT_CALL_ENDED: Final = "twilio_bridge_call_ended"
 EVENT_CALL_PROGRESS: Final = "twilio_bridge_call_progress"
+EVENT_CALLBACK: Final = "twilio_bridge_callback"
+EVENT_CALLBACK_REFUSED: Final = "twilio_bridge_callback_refused"
 
 SIGNAL_UPDATED: Final = f"{DOMAIN}_updated"
 
@@ -81,5 +87,6 @@ URL_CONFERENCE: Final = URL_BASE + "/conference/{call_id}"
 URL_ANNOUNCE: Final = URL_BASE + "/announce/{call_id}"
 URL_GATHER: Final = URL_BASE + "/gather/{call_id}/{leg}"
 URL_WHISPER: Final = URL_BASE + "/whisper/{call_id}"
+URL_INCOMING: Final = URL_BASE + "/incoming"
 
 CONF_WARNING_MESSAGE: Final = "warning_message"

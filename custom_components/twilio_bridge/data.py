@@ -14,12 +14,15 @@ from .const import (
     CONF_AUTH_TOKEN,
     CONF_BLOCKED_PREFIXES,
     CONF_CALL_LOG_SIZE,
+    CONF_CALLBACK,
+    CONF_CALLBACK_WINDOW,
     CONF_CONFIRM,
     CONF_CONFIRM_TIMEOUT,
     CONF_COUNTRY_CODE,
     CONF_EDGE,
     CONF_GREETING,
     CONF_LANGUAGE,
+    CONF_MANAGE_NUMBER,
     CONF_MASK_NUMBERS,
     CONF_MAX_CONCURRENT_CALLS,
     CONF_MODE,
@@ -64,6 +67,9 @@ class BridgeConfig:
     confirm: Confirm = Confirm.NONE
     confirm_timeout: int = 8
     announce: str | None = None
+    callback: bool = False
+    callback_window: int = 7 * 24 * 3600
+    manage_number: bool = False
 
     @classmethod
     def from_yaml(
@@ -95,6 +101,9 @@ class BridgeConfig:
             confirm=Confirm(conf[CONF_CONFIRM]),
             confirm_timeout=conf[CONF_CONFIRM_TIMEOUT],
             announce=conf.get(CONF_ANNOUNCE),
+            callback=conf[CONF_CALLBACK],
+            callback_window=conf[CONF_CALLBACK_WINDOW],
+            manage_number=conf[CONF_MANAGE_NUMBER],
         )
 
     def url(self, template: str, **parts: str) -> str:

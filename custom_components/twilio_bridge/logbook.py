@@ -8,7 +8,14 @@ from typing import Any
 from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
 from homeassistant.core import Event, HomeAssistant, callback
 
-from .const import DOMAIN, EVENT_CALL_CONNECTED, EVENT_CALL_ENDED, EVENT_CALL_STARTED
+from .const import (
+    DOMAIN,
+    EVENT_CALL_CONNECTED,
+    EVENT_CALL_ENDED,
+    EVENT_CALL_STARTED,
+    EVENT_CALLBACK,
+    EVENT_CALLBACK_REFUSED,
+)
 
 NAME = "Twilio Bridge"
 
@@ -29,10 +36,31 @@ def _ended(event: Event) -> str:
     return f"call ended: {data.get('outcome')}, {data.get('duration') or 0} s talk{price}"
 
 
+def _callback(event: Event) -> str:
+    return f"called back a recent caller (a party of call {event.data.get('callback_of')})"
+
+
+# Why a call-back was not placed, by the guard's translation key.
+REFUSAL_REASONS = {
+    "budget_reached": "this month's cost has reached monthly_budget",
+    "too_many_calls": "too many calls in progress (max_concurrent_calls)",
+    "destination_not_allowed": "the number is outside allowed_prefixes",
+    "destination_blocked": "the number matches blocked_prefixes",
+    "twilio_error": "Twilio refused the call",
+}
+
+
+def _callback_refused(event: Event) -> str:
+    reason = event.data.get("reason", "")
+    return f"did not call {event.data.get('caller')} back: {REFUSAL_REASONS.get(reason, reason)}"
+
+
 DESCRIBERS: dict[str, Callable[[Event], str]] = {
     EVENT_CALL_STARTED: _started,
     EVENT_CALL_CONNECTED: _connected,
     EVENT_CALL_ENDED: _ended,
+    EVENT_CALLBACK: _callback,
+    EVENT_CALLBACK_REFUSED: _callback_refused,
 }
 
 

@@ -23,6 +23,8 @@ from .const import (
     EVENT_CALL_ENDED,
     EVENT_CALL_PROGRESS,
     EVENT_CALL_STARTED,
+    EVENT_CALLBACK,
+    EVENT_CALLBACK_REFUSED,
     LEG_A_TIME_LIMIT_MARGIN,
     SIGNAL_UPDATED,
     URL_ANSWER,
@@ -32,11 +34,13 @@ from .const import (
     URL_WHISPER,
 )
 from .core import twiml
+from .core.callbacks import CallBack, find_callback
 from .core.calls import CONFIRM_KEY, LEGS, RINGING_STATUSES, CallRecord, Change, Confirm, LegName
-from .core.guards import Usage, check_call, check_party
-from .core.numbers import PhoneNumber
+from .core.guards import CallRefusedError, Usage, check_call, check_party
+from .core.numbers import InvalidNumberError, PhoneNumber, parse_number
 from .core.record_view import (
     call_status,
+    callback_event,
     connected_event,
     ended_event,
     record_view,
@@ -55,6 +59,7 @@ from .core.webhooks import (
     ConferenceChanged,
     DialFinished,
     DigitsGathered,
+    IncomingCall,
     LegStatusChanged,
 )
 from .data import BridgeConfig
@@ -73,6 +78,10 @@ RECONCILE_AFTER_DIAL = 30.0
 RECONCILE_AFTER_RING = 60.0
 # A call still talking when checked is checked again this often (callbacks may be lost).
 RECONCILE_RETRY = 300.0
+# A caller who was just refused with a busy tone is still busy for a moment: wait, then call.
+CALLBACK_DELAY = 5.0
+# Repeated calls from one caller within this interval place one call-back, not several.
+CALLBACK_REPEAT_INTERVAL = 120.0
 
 
 class CallManager:
@@ -90,6 +99,8 @@ class CallManager:
         self._active: dict[str, CallRecord] = {}
         self._totals = MonthTotals(month_key(dt_util.now()))
         self.timers = Timers(hass)
+        # Monotonic time of the last call-back per caller (E.164), against repeated dialing.
+        self._called_back: dict[str, float] = {}
         self.conference = ConferenceController(config, api, self.timers)
 
     # ------------------------------------------------------------------ lifecycle
@@ -206,6 +217,7 @@ class CallManager:
         confirm: Confirm = Confirm.NONE,
         confirm_timeout: int | None = None,
         announce: str | None = None,
+        callback_of: str | None = None,
     ) -> CallRecord:
         """Create the record, then place leg A. Raises TwilioApiError (nothing is kept)."""
         call_id = secrets.token_hex(16)  # unguessable: it is part of every webhook URL
@@ -224,6 +236,7 @@ class CallManager:
             confirm=confirm,
             confirm_timeout=confirm_timeout,
             announce=announce,
+            callback_of=callback_of,
         )
         # The record exists before the request, so it counts against max_concurrent_calls
         # and an early callback (Twilio may call back before the response) finds it.
@@ -381,6 +394,76 @@ class CallManager:
             at=event.at,
         )
         self._apply(record, changes)
+
+    # ------------------------------------------------------------------ call-backs
+
+    def incoming(self, event: IncomingCall) -> str:
+        """A call to the number: a recent party is refused busy (free) and called back."""
+        callback = self._callback_for(event.caller)
+        if callback is None:
+            return twiml.reject(busy=False)  # a stranger learns nothing
+        key = callback.caller
+        now = self.hass.loop.time()
+        last = self._called_back.get(key)
+        if last is None or now - last >= CALLBACK_REPEAT_INTERVAL:
+            self._called_back[key] = now
+            self.timers.later(
+                key, "callback", CALLBACK_DELAY, lambda: self._async_call_back(callback)
+            )
+        return twiml.reject(busy=True)
+
+    def _callback_for(self, caller: str | None) -> CallBack | None:
+        if not self.config.callback or caller is None:
+            return None
+        try:
+            number = parse_number(caller, self.config.country_code)
+        except InvalidNumberError:
+            return None
+        window = timedelta(seconds=self.config.callback_window)
+        return find_callback(self.records(), number.e164, dt_util.utcnow(), window)
+
+    async def _async_call_back(self, callback: CallBack) -> None:
+        """Place the call-back with the usual guards; say why in the logbook if refused."""
+        config = self.config
+        try:
+            party_a, party_b = self.check_parties(callback.caller, callback.other)
+            record = await self.async_connect(
+                party_a,
+                party_b,
+                mode=config.mode,
+                time_limit=config.time_limit,
+                greeting=config.greeting,
+                label=None,
+                confirm=config.confirm,
+                confirm_timeout=config.confirm_timeout,
+                announce=config.announce,
+                callback_of=callback.callback_of,
+            )
+        except CallRefusedError as err:
+            self._callback_refused(callback, err.key)
+            return
+        except TwilioApiError as err:
+            _LOGGER.warning("Call-back of call %s not placed: %s", callback.callback_of, err)
+            self._callback_refused(callback, "twilio_error")
+            return
+        _LOGGER.info("Call %s calls back call %s", record.call_id, callback.callback_of)
+        self.hass.bus.async_fire(EVENT_CALLBACK, callback_event(record))
+
+    def _callback_refused(self, callback: CallBack, reason: str) -> None:
+        _LOGGER.info(
+            "Not calling %s back (call %s): %s",
+            self.mask(callback.caller),
+            callback.callback_of,
+            reason,
+        )
+        self.hass.bus.async_fire(
+            EVENT_CALLBACK_REFUSED,
+            {
+                "caller": self.mask(callback.caller),
+                "callback_of": callback.callback_of,
+                "reason": reason,
+            },
+        )
 
     def recover(self, record: CallRecord) -> None:
         """A webhook of this call could not be processed: ask Twilio soon instead."""

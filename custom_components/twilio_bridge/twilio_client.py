@@ -59,6 +59,25 @@ def _call_info(call: Any) -> CallInfo:
 
 
 @dataclass(frozen=True)
+class NumberInfo:
+    """The parts of an IncomingPhoneNumber resource the integration uses."""
+
+    sid: str
+    phone_number: str
+    voice_url: str | None
+    voice_method: str
+
+
+def _number_info(number: Any) -> NumberInfo:
+    return NumberInfo(
+        sid=str(number.sid),
+        phone_number=str(number.phone_number),
+        voice_url=getattr(number, "voice_url", None) or None,
+        voice_method=str(getattr(number, "voice_method", None) or "POST"),
+    )
+
+
+@dataclass(frozen=True)
 class NewCall:
     """What Calls.create needs for one leg."""
 
@@ -169,3 +188,24 @@ class TwilioApi:
             "Calls.update", self._client.calls(sid).update_async(status=status)
         )
         return _call_info(updated)
+
+    async def find_number(self, e164: str) -> NumberInfo | None:
+        """The account's IncomingPhoneNumber for `e164` (None: not on this account)."""
+        numbers = await self._run(
+            "IncomingPhoneNumbers.list",
+            self._client.incoming_phone_numbers.list_async(phone_number=e164, limit=20),
+        )
+        for number in numbers:
+            if getattr(number, "phone_number", None) == e164:
+                return _number_info(number)
+        return None
+
+    async def set_voice_url(self, sid: str, url: str | None, method: str = "POST") -> NumberInfo:
+        """Point the number's incoming calls at `url` (None or "" clears it)."""
+        updated = await self._run(
+            "IncomingPhoneNumbers.update",
+            self._client.incoming_phone_numbers(sid).update_async(
+                voice_url=url or "", voice_method=method
+            ),
+        )
+        return _number_info(updated)

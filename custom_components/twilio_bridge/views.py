@@ -32,6 +32,7 @@ from .const import (
     URL_DIAL_DONE,
     URL_DIAL_DONE_LEG,
     URL_GATHER,
+    URL_INCOMING,
     URL_STATUS,
     URL_WHISPER,
 )
@@ -49,6 +50,7 @@ from .core.webhooks import (
     parse_conference,
     parse_dial_result,
     parse_gather,
+    parse_incoming,
     parse_leg_status,
 )
 from .runtime import DATA_KEY, TwilioBridgeData
@@ -320,6 +322,30 @@ class AnnounceView(TwilioWebhookView):
         return _twiml(data.manager.conference.announcement(record))
 
 
+class IncomingView(TwilioWebhookView):
+    """The number's Voice URL: a call to the one number (call-backs)."""
+
+    url = URL_INCOMING
+    name = "api:twilio_bridge:incoming"
+    fallback = twiml.reject(busy=False)  # never answered, so never billed
+
+    async def post(self, request: web.Request, call_id: str = "", leg: str = "a") -> web.Response:
+        return await super().post(request, call_id, leg)
+
+    def handle(
+        self,
+        data: TwilioBridgeData,
+        record: CallRecord | None,
+        leg: LegName,
+        form: Form,
+        received_at: datetime,
+    ) -> web.Response:
+        event = parse_incoming(form)
+        if isinstance(event, Refusal):
+            return self._fallback()
+        return _twiml(data.manager.incoming(event))
+
+
 VIEWS = (
     AnswerView,
     WhisperView,
@@ -328,4 +354,5 @@ VIEWS = (
     DialDoneView,
     ConferenceView,
     AnnounceView,
+    IncomingView,
 )

@@ -18,6 +18,8 @@ from custom_components.twilio_bridge.const import (
     EVENT_CALL_ENDED,
     EVENT_CALL_PROGRESS,
     EVENT_CALL_STARTED,
+    EVENT_CALLBACK,
+    EVENT_CALLBACK_REFUSED,
 )
 from simulator.harness import Simulator
 
@@ -135,6 +137,8 @@ async def bridge(
         EVENT_CALL_CONNECTED,
         EVENT_CALL_ENDED,
         EVENT_CALL_PROGRESS,
+        EVENT_CALLBACK,
+        EVENT_CALLBACK_REFUSED,
     ):
         bucket = harness.events.setdefault(event_type, [])
 

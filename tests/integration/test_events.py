@@ -17,7 +17,15 @@ async def test_event_payloads(bridge: Bridge) -> None:
     await bridge.play_out()
 
     (started,) = bridge.events["twilio_bridge_call_started"]
-    assert set(started) == {"call_id", "party_a", "party_b", "mode", "label", "started_at"}
+    assert set(started) == {
+        "call_id",
+        "party_a",
+        "party_b",
+        "mode",
+        "label",
+        "callback_of",
+        "started_at",
+    }
     assert started["party_a"] == "+81 90-****-2222"
     (connected,) = bridge.events["twilio_bridge_call_connected"]
     assert set(connected) == {"call_id", "connected_at"}

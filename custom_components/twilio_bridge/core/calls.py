@@ -169,6 +169,7 @@ class CallRecord:
     confirm: Confirm = Confirm.NONE
     confirm_timeout: int | None = None
     announce: str | None = None  # said to B before the bridge (the call's context)
+    callback_of: str | None = None  # the call this one calls back (a call to the number)
     legs: dict[LegName, Leg] = field(default_factory=lambda: {"a": Leg(), "b": Leg()})
     connected_at: datetime | None = None
     ended_at: datetime | None = None
@@ -466,6 +467,7 @@ class CallRecord:
             "confirm": str(self.confirm),
             "confirm_timeout": self.confirm_timeout,
             "announce": self.announce,
+            "callback_of": self.callback_of,
             "legs": {name: self.legs[name].to_dict() for name in LEGS},
             "connected_at": _iso(self.connected_at),
             "ended_at": _iso(self.ended_at),
@@ -508,6 +510,7 @@ class CallRecord:
             confirm=Confirm(data.get("confirm", "none")),
             confirm_timeout=data.get("confirm_timeout"),
             announce=data.get("announce"),
+            callback_of=data.get("callback_of"),
             legs={name: Leg.from_dict(legs.get(name) or {}) for name in LEGS},
             connected_at=_parse(data.get("connected_at")),
             ended_at=_parse(data.get("ended_at")),

@@ -34,6 +34,7 @@ def record_view(record: CallRecord, mask: Mask) -> dict[str, Any]:
         "label": record.label,
         "party_a": mask(record.party_a),
         "party_b": mask(record.party_b),
+        "callback_of": record.callback_of,
         "started_at": record.created_at.isoformat(),
         "connected_at": record.connected_at.isoformat() if record.connected_at else None,
         "ended_at": record.ended_at.isoformat() if record.ended_at else None,
@@ -61,6 +62,7 @@ def started_event(record: CallRecord, mask: Mask) -> dict[str, Any]:
         "party_b": mask(record.party_b),
         "mode": record.mode,
         "label": record.label,
+        "callback_of": record.callback_of,
         "started_at": record.created_at.isoformat(),
     }
 
@@ -87,3 +89,8 @@ def ended_event(record: CallRecord) -> dict[str, Any]:
         "label": record.label,
         "mode": record.mode,
     }
+
+
+def callback_event(record: CallRecord) -> dict[str, Any]:
+    """Data of twilio_bridge_callback: a call to the number became this call."""
+    return {"call_id": record.call_id, "callback_of": record.callback_of}

@@ -8,7 +8,15 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from .texts import speakable
 
-__all__ = ["LEG_STATUS_EVENTS", "bridge_answer", "confirm_gather", "dial_done", "hangup", "whisper"]
+__all__ = [
+    "LEG_STATUS_EVENTS",
+    "bridge_answer",
+    "confirm_gather",
+    "dial_done",
+    "hangup",
+    "reject",
+    "whisper",
+]
 
 # Same events as leg A's REST StatusCallbackEvent, so both legs feed one state machine.
 LEG_STATUS_EVENTS: Final = ("initiated", "ringing", "answered", "completed")
@@ -99,6 +107,20 @@ def dial_done(*, message: str | None, language: str) -> str:
     response = VoiceResponse()
     _say(response, message, language)
     response.hangup()
+    return str(response)
+
+
+def reject(*, busy: bool) -> str:
+    """Refuse an incoming call without answering it: nothing is billed to anyone.
+
+    reason="busy" plays a busy tone (the caller will be called back); the default reason
+    plays "not in service", which tells a stranger nothing.
+    """
+    response = VoiceResponse()
+    if busy:
+        response.reject(reason="busy")
+    else:
+        response.reject()
     return str(response)
 
 
