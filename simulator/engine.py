@@ -8,17 +8,37 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import format_datetime
+from typing import Protocol
 from urllib.parse import urljoin
 
 import phonenumbers
 
 from .billing import billed_minutes, is_valid_e164, leg_price
 from .clock import Timer, VirtualClock
-from .models import DialState, Leg, new_sid
+from .errors import (
+    CallNotFound,
+    CallNotInProgress,
+    DestinationNotAllowed,
+    FromMissing,
+    FromNotOwned,
+    InvalidFrom,
+    InvalidParameter,
+    InvalidStatusCallbackEvent,
+    InvalidTimeout,
+    InvalidTo,
+    InvalidUrl,
+    Notice,
+    ToMissing,
+    ToNotValid,
+    TwimlTooLong,
+    WebhookError,
+)
+from .forms import Form
+from .models import DialState, Exchange, Leg, WebhookResponse, new_sid
 from .scenario import Scenario
 from .twiml import (
     Dial,
@@ -33,45 +53,11 @@ from .twiml import (
     TwimlError,
     parse,
 )
-from .webhooks import CallbackDispatcher, WebhookError, WebhookSender
 
 CALL_EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})
 SIP_CODES = {"completed": 200, "busy": 486, "no-answer": 487, "failed": 404, "canceled": 487}
 MAX_TIMEOUT = 600.0
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-
-
-class ApiError(Exception):
-    """A REST error in Twilio's shape (code, message, HTTP status)."""
-
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-class Form:
-    """Read access to a form body with repeated keys (StatusCallbackEvent)."""
-
-    def __init__(self, items: Sequence[tuple[str, str]]) -> None:
-        self._items = list(items)
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        for name, value in self._items:
-            if name == key:
-                return value
-        return default
-
-    def getall(self, key: str) -> list[str]:
-        return [value for name, value in self._items if name == key]
-
-    def __contains__(self, key: str) -> bool:
-        return any(name == key for name, _ in self._items)
-
-
-def rfc2822(clock: VirtualClock, at: float | None) -> str | None:
-    return None if at is None else format_datetime(clock.wall(at))
 
 
 def country_of(number: str) -> str:
@@ -88,23 +74,41 @@ def _day_of(key: str, raw: str) -> str:
     try:
         when = datetime.fromisoformat(raw.strip())
     except ValueError as err:
-        raise ApiError(400, 20001, f"{key} must be a date (YYYY-MM-DD), got {raw!r}") from err
+        raise InvalidParameter(f"{key} must be a date (YYYY-MM-DD), got {raw!r}") from err
     if when.tzinfo is not None:
         when = when.astimezone(UTC)
     return when.date().isoformat()
 
 
-def _number(form: Form, key: str, default: float, low: float, high: float) -> float:
+def _seconds(form: Form, key: str, default: float, low: float, high: float) -> float:
+    """A number of seconds, clamped to Twilio's range; Timeout has its own error code."""
     raw = form.get(key)
     if raw is None or raw == "":
         return default
+    error = InvalidTimeout if key == "Timeout" else InvalidParameter
     try:
         value = float(raw)
     except ValueError as err:
-        raise ApiError(400, 21206, f"{key} must be a number, got {raw!r}") from err
+        raise error(f"{key} must be a number, got {raw!r}") from err
     if math.isnan(value):  # NaN would sit on the clock forever and break its ordering
-        raise ApiError(400, 21206, f"{key} must be a number, got {raw!r}")
+        raise error(f"{key} must be a number, got {raw!r}")
     return min(max(value, low), high)
+
+
+class Sender(Protocol):
+    """Sends signed webhooks to the application (simulator/webhooks.py)."""
+
+    def build(self, kind: str, url: str, method: str, params: dict[str, str]) -> Exchange: ...
+
+    async def send(self, exchange: Exchange, idempotency_token: str) -> WebhookResponse: ...
+
+
+class Dispatcher(Protocol):
+    """Delivers status callbacks apart from the call flow (simulator/webhooks.py)."""
+
+    def submit(self, key: str, leg_sid: str, exchange: Exchange, *, final: bool) -> None: ...
+
+    def flush(self, key: str, leg_sid: str) -> None: ...
 
 
 class Engine:
@@ -114,8 +118,8 @@ class Engine:
         self,
         scenario: Scenario,
         clock: VirtualClock,
-        sender: WebhookSender,
-        dispatcher: CallbackDispatcher,
+        sender: Sender,
+        dispatcher: Dispatcher,
     ) -> None:
         self.scenario = scenario
         self.clock = clock
@@ -140,30 +144,26 @@ class Engine:
         url = form.get("Url")
         twiml = form.get("Twiml")
         if not to:
-            raise ApiError(400, 21201, "No 'To' number is specified")
+            raise ToMissing
         if not from_:
-            raise ApiError(400, 21213, "No 'From' number is specified")
+            raise FromMissing
         if not is_valid_e164(from_):
-            raise ApiError(400, 21212, f"Invalid From Number (caller ID): {from_}")
+            raise InvalidFrom(from_)
         if from_ not in self.scenario.numbers:
-            raise ApiError(
-                400,
-                21210,
-                f"Caller phone number {from_} is not a valid Twilio number or verified caller ID",
-            )
+            raise FromNotOwned(from_)
         if not E164.fullmatch(to):
-            raise ApiError(400, 21211, f"Invalid 'To' Phone Number: {to}")
+            raise InvalidTo(to)
         if not is_valid_e164(to):
-            raise ApiError(400, 21217, f"Phone number {to} does not appear to be valid")
+            raise ToNotValid(to)
         allowed = self.scenario.allowed_destinations
         if allowed and not any(to.startswith(prefix) for prefix in allowed):
-            raise ApiError(400, 21215, f"Account not authorized to call {to}")
+            raise DestinationNotAllowed(to)
         if not url and not twiml:
-            raise ApiError(400, 21205, "Url or Twiml is required")
+            raise InvalidUrl("Url or Twiml is required")
         if url and not url.startswith(("http://", "https://")):
-            raise ApiError(400, 21205, f"Url is not a valid URL: {url}")
+            raise InvalidUrl(f"Url is not a valid URL: {url}")
         if twiml and not url and len(twiml) > 4000:
-            raise ApiError(400, 21205, "Twiml exceeds 4000 characters")
+            raise TwimlTooLong
         events = self._events(form.getall("StatusCallbackEvent"))
         leg = Leg(
             sid=new_sid("CA"),
@@ -179,8 +179,8 @@ class Engine:
             status_callback=form.get("StatusCallback") or None,
             status_callback_method=(form.get("StatusCallbackMethod") or "POST").upper(),
             status_callback_events=events,
-            timeout=_number(form, "Timeout", 60.0, 1.0, MAX_TIMEOUT),
-            time_limit=_number(form, "TimeLimit", 14400.0, 1.0, 86400.0),
+            timeout=_seconds(form, "Timeout", 60.0, 1.0, MAX_TIMEOUT),
+            time_limit=_seconds(form, "TimeLimit", 14400.0, 1.0, 86400.0),
             machine_detection=form.get("MachineDetection") or None,
             price_unit=self.scenario.rates.currency,
         )
@@ -194,14 +194,14 @@ class Engine:
         for item in raw:
             for event in item.replace(",", " ").split():
                 if event not in CALL_EVENTS:
-                    raise ApiError(400, 21626, f"Invalid StatusCallbackEvent: {event}")
+                    raise InvalidStatusCallbackEvent(event)
                 events.add(event)
         return frozenset(events)
 
     def get(self, sid: str) -> Leg:
         leg = self.legs.get(sid)
         if leg is None:
-            raise ApiError(404, 20404, f"The requested resource /Calls/{sid}.json was not found")
+            raise CallNotFound(sid)
         return leg
 
     async def update_call(self, sid: str, form: Form) -> Leg:
@@ -210,13 +210,13 @@ class Engine:
         url = form.get("Url")
         twiml = form.get("Twiml")
         if url and twiml:
-            raise ApiError(400, 21205, "Url and Twiml are mutually exclusive")
+            raise InvalidUrl("Url and Twiml are mutually exclusive")
         if "TimeLimit" in form:
-            leg.time_limit = _number(form, "TimeLimit", leg.time_limit, 1.0, 86400.0)
+            leg.time_limit = _seconds(form, "TimeLimit", leg.time_limit, 1.0, 86400.0)
             await self._reschedule_limit(leg)
         if status:
             if status not in {"completed", "canceled"}:
-                raise ApiError(400, 21218, f"Invalid Status: {status}")
+                raise InvalidParameter(f"Invalid Status: {status}")
             if leg.ended:
                 return leg  # Twilio answers with the call unchanged
             if status == "canceled" and leg.status == "in-progress":
@@ -225,7 +225,7 @@ class Engine:
             return leg
         if url or twiml:
             if leg.status != "in-progress":
-                raise ApiError(400, 21220, "Call is not in-progress. Cannot redirect.")
+                raise CallNotInProgress
             await self._stop_dial(leg)
             leg.generation += 1  # the running document's pending verbs must not fire
             if url:
@@ -250,7 +250,7 @@ class Engine:
     def delete_call(self, sid: str) -> None:
         leg = self.get(sid)
         if not leg.ended:
-            raise ApiError(400, 21220, "Cannot delete a call that is in progress")
+            raise CallNotInProgress("Cannot delete a call that is in progress")
         del self.legs[sid]
 
     def list_calls(self, form: Form) -> list[Leg]:
@@ -438,8 +438,8 @@ class Engine:
     def _root(self, leg: Leg) -> str:
         return leg.parent_sid or leg.sid
 
-    def _error(self, leg: Leg, code: int, message: str) -> None:
-        entry = {"call_sid": leg.sid, "code": code, "message": message, "at": self.clock.now()}
+    def _error(self, leg: Leg, code: Notice, message: str) -> None:
+        entry = {"call_sid": leg.sid, "code": int(code), "message": message, "at": self.clock.now()}
         leg.errors.append(entry)
         self.notifications.append(entry)
 
@@ -479,7 +479,7 @@ class Engine:
         try:
             document = parse(body)
         except TwimlError as err:
-            self._error(leg, 12100, f"Document parse failure: {err}")
+            self._error(leg, Notice.DOCUMENT_PARSE_FAILURE, f"Document parse failure: {err}")
             await self._end(leg, "completed" if leg.answered_at is not None else "failed")
             return
         leg.generation += 1
@@ -511,7 +511,9 @@ class Engine:
                     return
                 case Dial():
                     if leg.whisper:
-                        self._error(leg, 12100, "<Dial> is not allowed in a whisper")
+                        self._error(
+                            leg, Notice.DOCUMENT_PARSE_FAILURE, "<Dial> is not allowed in a whisper"
+                        )
                         await self._end(leg, "completed")
                         return
                     await self._start_dial(leg, verb)
@@ -566,7 +568,11 @@ class Engine:
         children: list[Leg] = []
         for number in verb.numbers:
             if not is_valid_e164(number.number):
-                self._error(parent, 13224, f"Dial: invalid phone number {number.number}")
+                self._error(
+                    parent,
+                    Notice.DIAL_INVALID_NUMBER,
+                    f"Dial: invalid phone number {number.number}",
+                )
                 continue
             child = Leg(
                 sid=new_sid("CA"),

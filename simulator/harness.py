@@ -15,9 +15,10 @@ from aiohttp import web
 
 from .clock import VirtualClock
 from .conference import Conferences
+from .conference_routes import ConferenceRoutes
 from .engine import Engine
 from .models import Exchange, Leg
-from .resources import call_json
+from .resources import call_json, inspect_conferences
 from .scenario import Faults, Scenario
 from .server import build_app
 from .webhooks import CallbackDispatcher, WebhookSender
@@ -65,9 +66,11 @@ class Simulator:
         self.engine = Engine(scenario, self.clock, self.sender, self.dispatcher)
         self.conferences = Conferences(self.engine)
         self.route_extensions: list[Callable[[web.Application, str], None]] = [
-            self.conferences.routes
+            ConferenceRoutes(self.conferences).register
         ]
-        self.inspect_extensions: list[Callable[[], dict[str, Any]]] = [self.conferences.inspect]
+        self.inspect_extensions: list[Callable[[], dict[str, Any]]] = [
+            lambda: inspect_conferences(self.conferences)
+        ]
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
 
@@ -82,7 +85,7 @@ class Simulator:
         return self._session
 
     async def start(self) -> None:
-        app = build_app(self.engine, self)
+        app = build_app(self)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)

@@ -47,6 +47,15 @@ class Exchange:
 
 
 @dataclass
+class WebhookResponse:
+    """What the application answered to a webhook."""
+
+    status: int
+    body: str
+    content_type: str
+
+
+@dataclass
 class DialState:
     """A <Dial> running on a parent leg."""
 
