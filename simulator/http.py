@@ -100,6 +100,10 @@ async def read_form(request: web.Request) -> Form:
         return Form(list(request.query.items()))
     try:
         data = await request.post()
+    except web.HTTPRequestEntityTooLarge as err:
+        # A chunked body has no Content-Length for the middleware to check: aiohttp finds
+        # it too large only while reading, and would answer in plain text.
+        raise RequestTooLarge from err
     except (ValueError, HttpProcessingError) as err:  # broken encodings, broken multipart
         raise InvalidParameter("Malformed request body") from err
     return Form([(key, str(value)) for key, value in data.items()])
