@@ -23,6 +23,7 @@ from .errors import (
     CallNotFound,
     CallNotInProgress,
     DestinationNotAllowed,
+    DialRefused,
     FromMissing,
     FromNotOwned,
     InvalidFrom,
@@ -39,6 +40,7 @@ from .errors import (
 )
 from .forms import Form
 from .models import DialState, Exchange, Leg, WebhookResponse, new_sid
+from .numbers import IncomingNumbers
 from .scenario import Scenario
 from .twiml import (
     Dial,
@@ -58,6 +60,7 @@ CALL_EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})
 SIP_CODES = {"completed": 200, "busy": 486, "no-answer": 487, "failed": 404, "canceled": 487}
 MAX_TIMEOUT = 600.0
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+KEY_GAP = 0.5  # seconds between two keys a virtual phone presses
 
 
 def country_of(number: str) -> str:
@@ -95,6 +98,35 @@ def _seconds(form: Form, key: str, default: float, low: float, high: float) -> f
     return min(max(value, low), high)
 
 
+def _unanswered(leg: Leg) -> str:
+    """How a call ends that was never answered: canceled, or no-answer for an inbound
+    call (Twilio's TwiML changelog, 2024: no longer canceled)."""
+    return "no-answer" if leg.direction == "inbound" else "canceled"
+
+
+def _collected(
+    pressed: list[tuple[str, float]], verb: Gather, prompt: float
+) -> tuple[str, str, float]:
+    """What a <Gather> collects from keys pressed at the given seconds after it started:
+    the digits, the finishOnKey that ended it ("" if none) and when it ends.
+
+    Input ends at the finishOnKey (not part of Digits unless pressed alone), once
+    numDigits digits are in, or `timeout` seconds after the prompt or the last key.
+    """
+    digits = ""
+    deadline = prompt + verb.timeout
+    for key, at in pressed:
+        if at > deadline:
+            break  # too late: the <Gather> is over
+        if verb.finish_on_key and key == verb.finish_on_key:
+            return digits or key, key, at
+        digits += key
+        if verb.num_digits and len(digits) >= verb.num_digits:
+            return digits, "", at
+        deadline = at + verb.timeout
+    return digits, "", deadline
+
+
 class Sender(Protocol):
     """Sends signed webhooks to the application (simulator/webhooks.py)."""
 
@@ -126,6 +158,7 @@ class Engine:
         self.sender = sender
         self.dispatcher = dispatcher
         self.legs: dict[str, Leg] = {}
+        self.numbers = IncomingNumbers(scenario)
         self.notifications: list[dict[str, object]] = []
         # Modules that handle some <Dial> nouns themselves (e.g. <Conference>): each returns
         # True when it took the <Dial>. Leg listeners hear of every leg that ends, and of
@@ -198,6 +231,49 @@ class Engine:
                 events.add(event)
         return frozenset(events)
 
+    def dial_inbound(self, caller: str, to: str, caller_id: str | None = None) -> Leg:
+        """A virtual phone (`caller`, whose scenario script it follows) calls the owned
+        number `to`. Twilio reports `caller_id` as From when given: a withheld number
+        arrives as "anonymous" or "+266696687"."""
+        number = self.numbers.owner_of(to)
+        if number is None:
+            raise DialRefused(f"{to!r} is not one of the account's numbers")
+        if not caller:
+            raise DialRefused("a call needs the calling phone's number (from)")
+        leg = Leg(
+            sid=new_sid("CA"),
+            account_sid=self.scenario.account_sid,
+            to=to,
+            from_=caller_id if caller_id is not None else caller,
+            direction="inbound",
+            phone=self.scenario.phone(caller),
+            created_at=self.clock.now(),
+            status="ringing",
+            url=number.settings.voice_url,
+            method=number.settings.voice_method,
+            # The number's StatusCallback hears of the call's end (Twilio's default event).
+            status_callback=number.settings.status_callback,
+            status_callback_method=number.settings.status_callback_method,
+            price_unit=self.scenario.rates.currency,
+            phone_number_sid=number.sid,
+        )
+        self.legs[leg.sid] = leg
+        leg.started_at = leg.created_at
+        self._progress(leg, "ringing")
+        self.after(leg, 0, lambda: self._ring_in(leg))
+        return leg
+
+    async def _ring_in(self, leg: Leg) -> None:
+        """Ask the number's Voice URL what to do with the ringing call."""
+        if leg.ended:
+            return
+        if not leg.url:
+            # No Voice URL: the number is out of service for calls. Nothing is requested
+            # and nothing billed (reference §10).
+            await self._end(leg, "no-answer")
+            return
+        await self._fetch_and_run(leg, leg.url, leg.method, "voice")
+
     def get(self, sid: str) -> Leg:
         leg = self.legs.get(sid)
         if leg is None:
@@ -221,7 +297,7 @@ class Engine:
                 return leg  # Twilio answers with the call unchanged
             if status == "canceled" and leg.status == "in-progress":
                 return leg  # canceled only affects queued or ringing calls
-            await self._end(leg, "completed" if leg.status == "in-progress" else "canceled")
+            await self._end(leg, "completed" if leg.status == "in-progress" else _unanswered(leg))
             return leg
         if url or twiml:
             if leg.status != "in-progress":
@@ -237,7 +313,7 @@ class Engine:
 
     async def _reschedule_limit(self, leg: Leg) -> None:
         """Apply a new TimeLimit to an answered call: it counts from the answer."""
-        if leg.ended or leg.answered_at is None or leg.direction != "outbound-api":
+        if leg.ended or leg.answered_at is None or leg.direction == "outbound-dial":
             return  # not running yet (the limit starts at the answer) or a <Dial> child
         if leg.limit_timer is not None:
             leg.limit_timer.cancel()
@@ -338,22 +414,18 @@ class Engine:
                     self.after(leg, phone.answer_after, lambda: self._answer(leg))
 
     async def _answer(self, leg: Leg) -> None:
+        """The called phone picks up."""
         if leg.ended:
             return
         leg.cancel_timers()
-        leg.status = "in-progress"
-        leg.answered_at = self.clock.now()
         if leg.machine_detection:
             leg.answered_by = "human"
             if leg.phone.behavior == "voicemail":
                 # DetectMessageEnd waits for the greeting to end (the beep) before answering.
                 end = leg.machine_detection == "DetectMessageEnd"
                 leg.answered_by = "machine_end_beep" if end else "machine_start"
-        self._progress(leg, "answered")
-        if leg.phone.hangup_after is not None:
-            self.after(leg, leg.phone.hangup_after, lambda: self._end(leg, "completed"))
+        self._pick_up(leg)
         if leg.direction == "outbound-api":
-            leg.limit_timer = self.after(leg, leg.time_limit, lambda: self._end(leg, "completed"))
             joiner = self.joiners.pop(leg.sid, None)
             if joiner is not None:
                 await joiner()  # a conference participant added through the REST API
@@ -363,6 +435,16 @@ class Engine:
                 await self._load_and_run(leg, leg.twiml or "", None)
         else:
             await self._child_answered(leg)
+
+    def _pick_up(self, leg: Leg) -> None:
+        """The call is answered: billed from now; the phone hangs up when its script says."""
+        leg.status = "in-progress"
+        leg.answered_at = self.clock.now()
+        self._progress(leg, "answered")
+        if leg.phone.hangup_after is not None:
+            self.after(leg, leg.phone.hangup_after, lambda: self._end(leg, "completed"))
+        if leg.direction != "outbound-dial":  # a <Dial> child has the <Dial>'s timeLimit
+            leg.limit_timer = self.after(leg, leg.time_limit, lambda: self._end(leg, "completed"))
 
     def params(self, leg: Leg, status: str | None = None) -> dict[str, str]:
         """The standard parameters of every voice request (reference §1.2)."""
@@ -492,6 +574,14 @@ class Engine:
         """Run verbs until one of them has to wait on the clock."""
         while not leg.ended and leg.pc < len(leg.program):
             verb = leg.program[leg.pc]
+            if leg.answered_at is None and not isinstance(verb, Pause | Redirect):
+                # Only an inbound call runs TwiML while it rings: <Reject> (or <Hangup>)
+                # first refuses it unanswered and unbilled; any other verb but <Pause> and
+                # <Redirect> answers it.
+                if isinstance(verb, Reject | Hangup):
+                    await self._refuse(leg, verb)
+                    return
+                self._pick_up(leg)
             leg.pc += 1
             match verb:
                 case Say() | Play():
@@ -521,41 +611,40 @@ class Engine:
         if leg.ended:
             return
         if leg.whisper:
-            await self._bridge(leg)
+            await self._bridge(leg)  # a whisper that runs out of verbs connects the call
         else:
-            await self._end(leg, "completed")
+            await self._end(leg, "completed" if leg.answered_at is not None else "no-answer")
+
+    async def _refuse(self, leg: Leg, verb: Reject | Hangup) -> None:
+        """End a ringing inbound call without answering it: busy (a busy tone) for
+        reason="busy", else no-answer (SIP 603 Decline, as a declined call)."""
+        if isinstance(verb, Reject) and verb.reason == "busy":
+            await self._end(leg, "busy", sip=486)
+        else:
+            await self._end(leg, "no-answer", sip=603)
 
     def _gather(self, leg: Leg, verb: Gather) -> None:
+        """Listen for the phone's keys; request the action with them, or go on without.
+
+        Twilio listens from the start of the prompt (a key cuts it short) and waits
+        `timeout` seconds after the prompt, then `timeout` after each key, for the next.
+        """
         prompt = sum(p.seconds() if isinstance(p, Say | Play) else p.length for p in verb.prompts)
-        digits, finished_on = self._pressed(leg.phone.digits, verb)
-        if not digits:
+        keys = "" if leg.phone.behavior == "voicemail" else leg.phone.digits
+        first = prompt if leg.phone.digits_after is None else leg.phone.digits_after
+        pressed = [(key, first + KEY_GAP * i) for i, key in enumerate(keys)]
+        digits, finished_on, done = _collected(pressed, verb, prompt)
+        if not digits and not verb.action_on_empty_result:
             # No input: Twilio falls through to the next verb after the timeout.
-            self._after_verb(leg, prompt + verb.timeout, lambda: self._run(leg))
+            self._after_verb(leg, done, lambda: self._run(leg))
             return
         action = verb.action or leg.document_url or ""
+        extra = {"Digits": digits, "FinishedOnKey": finished_on}
 
         async def submit() -> None:
-            await self._fetch_and_run(
-                leg, action, verb.method, "gather", {"Digits": digits, "FinishedOnKey": finished_on}
-            )
+            await self._fetch_and_run(leg, action, verb.method, "gather", extra)
 
-        self._after_verb(leg, prompt + 0.5 * len(digits), submit)
-
-    @staticmethod
-    def _pressed(keys: str, verb: Gather) -> tuple[str, str]:
-        """The digits a <Gather> collects from the keys pressed, and the key that ended it.
-
-        Input ends at the finishOnKey (not part of Digits; sent as FinishedOnKey) or once
-        numDigits digits are in, whichever comes first.
-        """
-        digits = ""
-        for key in keys:
-            if verb.finish_on_key and key == verb.finish_on_key:
-                return digits, key
-            digits += key
-            if verb.num_digits and len(digits) >= verb.num_digits:
-                break
-        return digits, ""
+        self._after_verb(leg, done, submit)
 
     # ---------------------------------------------------------------- <Dial>
 
@@ -612,6 +701,7 @@ class Engine:
         number: Number | None = state.whispers.get(child.sid)
         if number is not None and number.url:
             child.whisper = True
+            self._record(child, "whisper")  # the caller hears ringing meanwhile
             await self._fetch_and_run(child, number.url, number.method, "whisper")
         else:
             await self._bridge(child)
@@ -733,9 +823,11 @@ class Engine:
 
     async def hang_up(self, leg: Leg) -> None:
         """End a leg as if its TwiML said <Hangup/>."""
-        await self._end(leg, "completed" if leg.answered_at is not None else "canceled")
+        await self._end(leg, "completed" if leg.answered_at is not None else _unanswered(leg))
 
     def price(self, leg: Leg, duration: int) -> Decimal:
         if leg.answered_at is None:
             return Decimal(0)
+        if leg.direction == "inbound":
+            return billed_minutes(duration) * self.scenario.rates.rate("inbound")
         return leg_price(duration, leg.to, self.scenario.rates)

@@ -79,6 +79,11 @@ class ParticipantNotFound(NotFound):
         super().__init__(f"/Conferences/{conference_sid}/Participants/{call}.json")
 
 
+class PhoneNumberNotFound(NotFound):
+    def __init__(self, sid: str) -> None:
+        super().__init__(f"/IncomingPhoneNumbers/{sid}.json")
+
+
 class RequestTooLarge(ApiError):
     STATUS = 413
     CODE = 20413
@@ -180,6 +185,20 @@ class CallNotInProgress(ApiError):
     MESSAGE = "Call is not in-progress. Cannot redirect."
 
 
+class InvalidNumberUrl(ApiError):
+    """21402: a phone number's VoiceUrl (or StatusCallback) that is not a URL."""
+
+    CODE = 21402
+    MESSAGE = "Invalid Url"
+
+
+class InvalidNumberMethod(ApiError):
+    """21403: a phone number's VoiceMethod (or StatusCallbackMethod) other than GET/POST."""
+
+    CODE = 21403
+    MESSAGE = "Invalid Method"
+
+
 class InvalidStatusCallbackEvent(ApiError):
     CODE = 21626
 
@@ -202,6 +221,10 @@ class Notice(IntEnum):
     HTTP_CONNECTION_FAILURE = 11205  # unreachable, refused, or slower than the timeout
     DOCUMENT_PARSE_FAILURE = 12100  # TwiML Twilio cannot run
     DIAL_INVALID_NUMBER = 13224  # <Dial><Number> Twilio cannot call
+
+
+class DialRefused(ValueError):
+    """A simulated inbound call that cannot be placed (POST /_sim/dial, sim.dial)."""
 
 
 class WebhookError(Exception):

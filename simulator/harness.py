@@ -155,6 +155,12 @@ class Simulator:
         found.sort(key=lambda e: e.at)
         return [e for e in found if kind is None or e.kind == kind]
 
+    async def dial(self, from_: str, to: str, *, caller_id: str | None = None) -> str:
+        """An inbound call: the virtual phone `from_` calls the owned number `to` (like
+        POST /_sim/dial); returns the new call's SID. Its Voice URL is requested on the
+        clock. `caller_id` is what Twilio reports as From, e.g. "anonymous"."""
+        return self.engine.dial_inbound(from_, to, caller_id).sid
+
     def inject_api_error(self, operation: str, status: int, times: int = 1) -> None:
         """Make the next `times` requests of `operation` (e.g. "calls.create") fail."""
         self._api_errors.setdefault(operation, []).extend([status] * times)
@@ -174,7 +180,8 @@ class Simulator:
         return self._faults
 
     async def reset(self) -> None:
-        """Forget every call, pending event, injected error and run-time fault."""
+        """Forget every call, pending event, injected error and run-time fault; the numbers
+        get the scenario's voice settings back."""
         await self.dispatcher.settle()
         # Not only the legs' own timers: <Dial> time limits and delayed callbacks sit on the
         # clock too, and would fire into legs that no longer exist.
@@ -183,6 +190,7 @@ class Simulator:
             leg.cancel_timers()
         self.engine.legs.clear()
         self.engine.joiners.clear()
+        self.engine.numbers.reset()
         self.conferences.reset()
         self.engine.notifications.clear()
         self._api_errors.clear()

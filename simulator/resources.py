@@ -3,7 +3,6 @@ list pages, and what the inspector shows beside them. Dates are RFC 2822 in UTC.
 
 from __future__ import annotations
 
-import hashlib
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -15,6 +14,7 @@ from .clock import VirtualClock
 from .conference import Conferences, Participant, Room
 from .errors import InvalidParameter
 from .models import Leg
+from .numbers import IncomingNumber
 from .twiml import Conference as ConferenceNoun
 
 API = "/2010-04-01"
@@ -51,7 +51,9 @@ def call_json(leg: Leg, clock: VirtualClock) -> dict[str, Any]:
         "to_formatted": formatted(leg.to),
         "from": leg.from_,
         "from_formatted": formatted(leg.from_),
-        "phone_number_sid": None,
+        # The number that took an inbound call (the spec's "IncomingPhoneNumber that
+        # received the call"); outbound legs have no OutgoingCallerId here.
+        "phone_number_sid": leg.phone_number_sid,
         "status": leg.status,
         "start_time": rfc2822(clock, leg.started_at),
         "end_time": rfc2822(clock, leg.ended_at),
@@ -85,9 +87,10 @@ def call_json(leg: Leg, clock: VirtualClock) -> dict[str, Any]:
     }
 
 
-def phone_number_json(number: str, account_sid: str, clock: VirtualClock) -> dict[str, Any]:
+def phone_number_json(
+    number: IncomingNumber, account_sid: str, clock: VirtualClock
+) -> dict[str, Any]:
     uri = f"{account_uri(account_sid)}/IncomingPhoneNumbers"
-    sid = "PN" + hashlib.md5(number.encode(), usedforsecurity=False).hexdigest()
     return {
         "account_sid": account_sid,
         "address_requirements": "none",
@@ -97,32 +100,32 @@ def phone_number_json(number: str, account_sid: str, clock: VirtualClock) -> dic
         "bundle_sid": None,
         "capabilities": {"voice": True, "sms": False, "mms": False, "fax": False},
         "date_created": rfc2822(clock, 0),
-        "date_updated": rfc2822(clock, 0),
+        "date_updated": rfc2822(clock, number.updated_at),
         "emergency_address_sid": None,
         "emergency_address_status": "unregistered",
         "emergency_status": "Inactive",
-        "friendly_name": formatted(number),
+        "friendly_name": formatted(number.phone_number),
         "identity_sid": None,
         "origin": "twilio",
-        "phone_number": number,
-        "sid": sid,
+        "phone_number": number.phone_number,
+        "sid": number.sid,
         "sms_application_sid": None,
         "sms_fallback_method": "POST",
         "sms_fallback_url": None,
         "sms_method": "POST",
         "sms_url": None,
         "status": "in-use",
-        "status_callback": None,
-        "status_callback_method": "POST",
+        "status_callback": number.settings.status_callback,
+        "status_callback_method": number.settings.status_callback_method,
         "trunk_sid": None,
-        "uri": f"{uri}/{sid}.json",
+        "uri": f"{uri}/{number.sid}.json",
         "voice_application_sid": None,
         "voice_caller_id_lookup": False,
         "voice_fallback_method": "POST",
         "voice_fallback_url": None,
-        "voice_method": "POST",
+        "voice_method": number.settings.voice_method,
         "voice_receive_mode": "voice",
-        "voice_url": None,
+        "voice_url": number.settings.voice_url,
         "type": "local",
     }
 

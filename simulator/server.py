@@ -6,7 +6,7 @@ import json
 
 from aiohttp import web
 
-from .errors import NotFound
+from .errors import DialRefused, NotFound
 from .http import MAX_REQUEST, STATE, SimulatorState, engine_of, inject, read_form, rest_middleware
 from .inspector import render_page
 from .resources import API, call_json, page, phone_number_json
@@ -50,12 +50,26 @@ async def delete_call(request: web.Request) -> web.Response:
 async def list_numbers(request: web.Request) -> web.Response:
     inject(request, "incoming_phone_numbers.list")
     engine = engine_of(request)
-    wanted = request.query.get("PhoneNumber")
-    numbers = [n for n in engine.scenario.numbers if not wanted or wanted in n]
+    numbers = engine.numbers.listed(request.query.get("PhoneNumber"))
     records = [phone_number_json(n, engine.scenario.account_sid, engine.clock) for n in numbers]
     return web.json_response(
         page("incoming_phone_numbers", records, request.path, dict(request.query))
     )
+
+
+async def fetch_number(request: web.Request) -> web.Response:
+    inject(request, "incoming_phone_numbers.fetch")
+    engine = engine_of(request)
+    number = engine.numbers.get(request.match_info["sid"])
+    return web.json_response(phone_number_json(number, engine.scenario.account_sid, engine.clock))
+
+
+async def update_number(request: web.Request) -> web.Response:
+    inject(request, "incoming_phone_numbers.update")
+    engine = engine_of(request)
+    number = engine.numbers.get(request.match_info["sid"])
+    engine.numbers.update(number, await read_form(request), engine.clock.now())
+    return web.json_response(phone_number_json(number, engine.scenario.account_sid, engine.clock))
 
 
 async def not_found(request: web.Request) -> web.Response:
@@ -103,6 +117,24 @@ async def sim_faults(request: web.Request) -> web.Response:
     return web.json_response({"faults": True})
 
 
+async def sim_dial(request: web.Request) -> web.Response:
+    """An inbound call: a virtual phone `from` calls the owned number `to`; `caller_id`
+    (optional) is what Twilio reports as From, e.g. "anonymous" for a withheld number."""
+    try:
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise DialRefused('expected {"from": ..., "to": ...}')
+        caller_id = body.get("caller_id")
+        leg = engine_of(request).dial_inbound(
+            str(body.get("from") or ""),
+            str(body.get("to") or ""),
+            None if caller_id is None else str(caller_id),
+        )
+    except ValueError as err:  # DialRefused, JSONDecodeError, UnicodeDecodeError
+        return web.json_response({"error": str(err)}, status=400)
+    return web.json_response(call_json(leg, engine_of(request).clock), status=201)
+
+
 async def sim_page(request: web.Request) -> web.Response:
     return web.Response(text=render_page(request.app[STATE].inspect()), content_type="text/html")
 
@@ -117,6 +149,8 @@ def build_app(state: SimulatorState) -> web.Application:
     app.router.add_post(f"{account}/Calls/{{sid}}.json", update_call)
     app.router.add_delete(f"{account}/Calls/{{sid}}.json", delete_call)
     app.router.add_get(f"{account}/IncomingPhoneNumbers.json", list_numbers)
+    app.router.add_get(f"{account}/IncomingPhoneNumbers/{{sid}}.json", fetch_number)
+    app.router.add_post(f"{account}/IncomingPhoneNumbers/{{sid}}.json", update_number)
     for extend in state.route_extensions:  # e.g. Conferences, registered before the catch-all
         extend(app, account)
     app.router.add_route("*", f"{API}/{{tail:.*}}", not_found)
@@ -124,6 +158,7 @@ def build_app(state: SimulatorState) -> web.Application:
     app.router.add_post("/_sim/clock/advance", sim_advance)
     app.router.add_post("/_sim/reset", sim_reset)
     app.router.add_post("/_sim/faults", sim_faults)
+    app.router.add_post("/_sim/dial", sim_dial)
     app.router.add_get("/_sim/", sim_page)
     app.router.add_get("/_sim", sim_page)
     return app

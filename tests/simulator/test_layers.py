@@ -17,6 +17,7 @@ DOMAIN = [
     "errors",
     "forms",
     "models",
+    "numbers",
     "resources",
     "scenario",
     "twiml",
