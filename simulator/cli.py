@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
       --target http://127.0.0.1:8123 --auth-token simulator-auth-token
 
 inspector (while serving): GET /_sim/ (timelines), GET /_sim/calls (JSON),
-POST /_sim/clock/advance {"seconds": N}, POST /_sim/faults {...}, POST /_sim/reset""",
+POST /_sim/clock/advance {"seconds": N}, POST /_sim/faults {...}, POST /_sim/reset,
+POST /_sim/dial {"from": "+81...", "to": "<owned number>"} (an inbound call)""",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(

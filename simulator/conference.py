@@ -1,4 +1,4 @@
-"""Conferences: the <Conference> noun, conference callbacks, announcements, REST resources.
+"""Conferences: the <Conference> noun, the rooms, their callbacks, announcements and fees.
 
 A <Dial><Conference> puts the leg into a room (created on first use). The room starts when
 two participants are in and one has startConferenceOnEnter; it ends when a participant
@@ -6,6 +6,8 @@ with endConferenceOnExit leaves, when the last one leaves, or through the REST A
 participant that leaves ends its <Dial>, whose action is then requested as for a <Number>.
 Callback URL and events are the first participant's (reference §3.1). Participant time is
 billed per started minute at the scenario's conference_participant rate.
+
+This is the room model; its REST routes are in conference_routes.py, its JSON in resources.py.
 """
 
 from __future__ import annotations
@@ -18,15 +20,13 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from aiohttp import web
-
-from .engine import ApiError, Engine, Form, rfc2822
+from .clock import VirtualClock
+from .engine import Engine
+from .errors import ConferenceNotFound, InvalidParameter, ParticipantNotFound, WebhookError
+from .forms import Form
 from .models import Exchange, Leg, new_sid
-from .resources import account_uri, page
-from .server import inject, read_form
 from .twiml import Conference as ConferenceNoun
 from .twiml import Dial, Pause, Play, Say, TwimlError, parse
-from .webhooks import WebhookError
 
 # Subscribable names (statusCallbackEvent) → the StatusCallbackEvent values they cover.
 EVENTS = {
@@ -53,28 +53,6 @@ CONFERENCE_SID = re.compile(r"CF[0-9a-fA-F]{32}")
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
-
-
-def _flag_param(form: Form, key: str) -> bool | None:
-    """A boolean REST parameter (true/false, any case); None when absent.
-
-    Anything else is refused with a 400 rather than read as false, which would silently
-    unmute, unhold or drop endConferenceOnExit.
-    """
-    value = form.get(key)
-    if value is None:
-        return None
-    lowered = value.strip().lower()
-    if lowered not in {"true", "false"}:
-        raise ApiError(400, 20001, f"{key} must be true or false, got {value!r}")
-    return lowered == "true"
-
-
-def _announce_url(form: Form) -> str | None:
-    url = form.get("AnnounceUrl")
-    if url and not url.startswith(("http://", "https://")):
-        raise ApiError(400, 21205, f"AnnounceUrl is not a valid URL: {url}")
-    return url or None
 
 
 @dataclass
@@ -134,7 +112,7 @@ class Conferences:
         engine.stop_listeners.append(self._leg_redirected)
 
     @property
-    def clock(self) -> Any:
+    def clock(self) -> VirtualClock:
         return self.engine.clock
 
     def reset(self) -> None:
@@ -151,9 +129,7 @@ class Conferences:
         friendly name works only to add a participant (where a room is made on demand)."""
         room = self.rooms.get(sid)
         if room is None:
-            raise ApiError(
-                404, 20404, f"The requested resource /Conferences/{sid}.json was not found"
-            )
+            raise ConferenceNotFound(sid)
         return room
 
     def room_of(self, leg: Leg) -> tuple[Room, Participant] | None:
@@ -401,144 +377,54 @@ class Conferences:
         minutes = sum(math.ceil(max(0.0, p.seconds(now)) / 60) for p in stays)
         return minutes * rate
 
-    # ---------------------------------------------------------------- JSON
+    # ---------------------------------------------------------------- what the REST API does
 
-    def room_json(self, room: Room) -> dict[str, Any]:
-        base = f"{account_uri(room.account_sid)}/Conferences/{room.sid}"
-        return {
-            "account_sid": room.account_sid,
-            "date_created": rfc2822(self.clock, room.created_at),
-            "date_updated": rfc2822(self.clock, room.updated_at),
-            "api_version": "2010-04-01",
-            "friendly_name": room.friendly_name,
-            "region": "jp1",
-            "sid": room.sid,
-            "status": room.status,
-            "uri": f"{base}.json",
-            "subresource_uris": {
-                "participants": f"{base}/Participants.json",
-                "recordings": f"{base}/Recordings.json",
-            },
-            "reason_conference_ended": room.reason_ended,
-            "call_sid_ending_conference": room.call_sid_ending,
-        }
-
-    def participant_json(self, room: Room, participant: Participant) -> dict[str, Any]:
-        base = f"{account_uri(room.account_sid)}/Conferences/{room.sid}"
-        return {
-            "account_sid": room.account_sid,
-            "call_sid": participant.call_sid,
-            "label": participant.label,
-            "call_sid_to_coach": None,
-            "coaching": False,
-            "conference_sid": room.sid,
-            "date_created": rfc2822(self.clock, participant.joined_at),
-            "date_updated": rfc2822(self.clock, participant.left_at or participant.joined_at),
-            "end_conference_on_exit": participant.end_on_exit,
-            "muted": participant.muted,
-            "hold": participant.hold,
-            "start_conference_on_enter": participant.start_on_enter,
-            "status": participant.status,
-            "queue_time": "0",
-            "uri": f"{base}/Participants/{participant.call_sid}.json",
-        }
-
-    def inspect(self) -> dict[str, Any]:
-        now = self.clock.now()
-        rooms = []
-        for room in self.rooms.values():
-            data = self.room_json(room)
-            data["timeline"] = [{"at": at, "status": status} for at, status in room.timeline]
-            data["participants"] = [
-                {
-                    **self.participant_json(room, p),
-                    "joined_at": p.joined_at,
-                    "left_at": p.left_at,
-                    "seconds": p.seconds(now),
-                }
-                for p in room.participants.values()
-            ]
-            data["announcements"] = list(room.announcements)
-            data["exchanges"] = [e.to_dict() for e in room.exchanges]
-            data["fee"] = str(self.fee(room))
-            data["fee_unit"] = self.engine.scenario.rates.currency
-            rooms.append(data)
-        return {"conferences": rooms}
-
-    # ---------------------------------------------------------------- REST
-
-    def routes(self, app: web.Application, account: str) -> None:
-        base = f"{account}/Conferences"
-        app.router.add_get(f"{base}.json", self._list)
-        app.router.add_get(f"{base}/{{sid}}.json", self._fetch)
-        app.router.add_post(f"{base}/{{sid}}.json", self._update)
-        app.router.add_get(f"{base}/{{sid}}/Participants.json", self._participants)
-        app.router.add_post(f"{base}/{{sid}}/Participants.json", self._add_participant)
-        app.router.add_get(f"{base}/{{sid}}/Participants/{{call}}.json", self._participant)
-        app.router.add_post(f"{base}/{{sid}}/Participants/{{call}}.json", self._update_participant)
-        app.router.add_delete(f"{base}/{{sid}}/Participants/{{call}}.json", self._kick_participant)
-
-    async def _list(self, request: web.Request) -> web.Response:
+    def listed(self, name: str | None, status: str | None) -> list[Room]:
+        """Rooms newest first, as Twilio lists them, by friendly name and status."""
         rooms = list(reversed(self.rooms.values()))
-        if name := request.query.get("FriendlyName"):
-            rooms = [r for r in rooms if r.friendly_name == name]
-        if status := request.query.get("Status"):
-            rooms = [r for r in rooms if r.status == status]
-        records = [self.room_json(r) for r in rooms]
-        return web.json_response(page("conferences", records, request.path, dict(request.query)))
+        return [
+            r
+            for r in rooms
+            if (not name or r.friendly_name == name) and (not status or r.status == status)
+        ]
 
-    async def _fetch(self, request: web.Request) -> web.Response:
-        return web.json_response(self.room_json(self.get(request.match_info["sid"])))
-
-    async def _update(self, request: web.Request) -> web.Response:
-        inject(request, "conferences.update")
-        room = self.get(request.match_info["sid"])
-        form = await read_form(request)
-        status = form.get("Status")
+    async def update(
+        self, room: Room, status: str | None, announce: tuple[str, str] | None
+    ) -> None:
+        """End the room (Status=completed) and/or play an announcement (url, method)."""
         if status not in (None, "", "completed"):
-            raise ApiError(400, 20001, f"Invalid Status: {status}")
-        url = _announce_url(form)
-        if url and room.status == "completed":
-            raise ApiError(400, 20001, "Conference is not in progress")
-        if url:
-            await self.announce(room, url, form.get("AnnounceMethod") or "POST")
+            raise InvalidParameter(f"Invalid Status: {status}")
+        if announce and room.status == "completed":
+            raise InvalidParameter("Conference is not in progress")
+        if announce:
+            await self.announce(room, *announce)
         if status == "completed":
             await self.end(room, "conference-ended-via-api")
-        return web.json_response(self.room_json(room))
 
-    def _participant_of(self, request: web.Request) -> tuple[Room, Participant]:
+    def participant(self, room: Room, call: str) -> Participant:
         """The participant named by Call SID or label. Only those in the room are found, as
         in the list: one that left can be neither fetched nor muted nor kicked again."""
-        room = self.get(request.match_info["sid"])
-        call = request.match_info["call"]
         for participant in room.present():
             if call in (participant.call_sid, participant.label):
-                return room, participant
-        path = f"/Conferences/{room.sid}/Participants/{call}.json"
-        raise ApiError(404, 20404, f"The requested resource {path} was not found")
+                return participant
+        raise ParticipantNotFound(room.sid, call)
 
-    async def _participants(self, request: web.Request) -> web.Response:
-        room = self.get(request.match_info["sid"])
-        form = await read_form(request)
-        present = room.present()
-        for key, attribute in (("Muted", "muted"), ("Hold", "hold")):
-            wanted = _flag_param(form, key)
-            if wanted is not None:
-                present = [p for p in present if getattr(p, attribute) == wanted]
-        records = [self.participant_json(room, p) for p in present]
-        return web.json_response(page("participants", records, request.path, dict(request.query)))
+    def participants(self, room: Room, muted: bool | None, hold: bool | None) -> list[Participant]:
+        return [
+            p
+            for p in room.present()
+            if (muted is None or p.muted == muted) and (hold is None or p.hold == hold)
+        ]
 
-    async def _participant(self, request: web.Request) -> web.Response:
-        room, participant = self._participant_of(request)
-        return web.json_response(self.participant_json(room, participant))
-
-    async def _update_participant(self, request: web.Request) -> web.Response:
-        room, participant = self._participant_of(request)
-        form = await read_form(request)
-        # Check every parameter before changing anything: a refused request changes nothing.
-        changes = {"muted": _flag_param(form, "Muted"), "hold": _flag_param(form, "Hold")}
-        end_on_exit = _flag_param(form, "EndConferenceOnExit")
-        url = _announce_url(form)
+    async def update_participant(
+        self,
+        room: Room,
+        participant: Participant,
+        changes: dict[str, bool | None],
+        end_on_exit: bool | None,
+        announce: tuple[str, str] | None,
+    ) -> None:
+        """Mute/hold (each change sends its callback), endConferenceOnExit, announce."""
         for attribute, new in changes.items():
             if new is not None and new != getattr(participant, attribute):
                 setattr(participant, attribute, new)
@@ -546,80 +432,23 @@ class Conferences:
                 self._callback(room, CHANGE_EVENTS[attribute, new], participant)
         if end_on_exit is not None:
             participant.end_on_exit = end_on_exit
-        if url:
-            await self.announce(room, url, form.get("AnnounceMethod") or "POST", participant)
-        return web.json_response(self.participant_json(room, participant))
+        if announce:
+            await self.announce(room, *announce, participant)
 
-    async def _kick_participant(self, request: web.Request) -> web.Response:
-        room, participant = self._participant_of(request)
+    async def kick(self, room: Room, participant: Participant) -> None:
         await self.leave(room, participant.call_sid, "participant_updated_via_api")
-        return web.Response(status=204)
 
-    async def _add_participant(self, request: web.Request) -> web.Response:
-        """Dial out into a room: a new leg that joins it as soon as it answers."""
-        name = request.match_info["sid"]
-        # A SID names a room that exists; a friendly name joins its active room or makes one.
+    def joinable(self, name: str) -> Room | None:
+        """The room a participant added through the API joins: a SID names a room that
+        exists; a friendly name, its active room or (None) one made when the leg joins."""
         room = self.rooms.get(name) or self.active(name)
         if room is None and CONFERENCE_SID.fullmatch(name):
-            raise ApiError(
-                404, 20404, f"The requested resource /Conferences/{name}.json was not found"
-            )
-        friendly = room.friendly_name if room is not None else name
-        form = await read_form(request)
-        events = " ".join(
-            e for raw in form.getall("ConferenceStatusCallbackEvent") for e in raw.split()
-        )
-        start_on_enter = _flag_param(form, "StartConferenceOnEnter")
-        noun = ConferenceNoun(
-            name=friendly,
-            start_on_enter=start_on_enter is not False,
-            end_on_exit=_flag_param(form, "EndConferenceOnExit") is True,
-            muted=_flag_param(form, "Muted") is True,
-            status_callback=form.get("ConferenceStatusCallback"),
-            status_callback_method=(form.get("ConferenceStatusCallbackMethod") or "POST").upper(),
-            status_callback_events=tuple(events.split()) if events else (),
-            participant_label=form.get("Label"),
-        )
-        call_form = Form(
-            [
-                ("To", form.get("To") or ""),
-                ("From", form.get("From") or ""),
-                ("Twiml", "<Response/>"),  # replaced below: the leg joins the room directly
-                *[
-                    (k, v)
-                    for k in ("StatusCallback", "StatusCallbackMethod", "Timeout", "TimeLimit")
-                    if (v := form.get(k))
-                ],
-                *[("StatusCallbackEvent", e) for e in form.getall("StatusCallbackEvent")],
-            ]
-        )
-        leg = self.engine.create_call(call_form)
+            raise ConferenceNotFound(name)
+        return room
+
+    def add_participant(self, noun: ConferenceNoun, call: Form) -> Leg:
+        """Dial out into the room `noun` names: a new leg (`call` is its create form) that
+        joins the room as soon as it answers."""
+        leg = self.engine.create_call(call)
         self.engine.joiners[leg.sid] = lambda: self.join(leg, noun, None)
-        joined = room or Room(
-            sid="",
-            friendly_name=friendly,
-            account_sid=leg.account_sid,
-            created_at=0,
-            status_callback=None,
-            status_callback_method="POST",
-            events=frozenset(),
-        )
-        data = {
-            "account_sid": leg.account_sid,
-            "call_sid": leg.sid,
-            "label": noun.participant_label,
-            "call_sid_to_coach": None,
-            "coaching": False,
-            "conference_sid": joined.sid or None,
-            "date_created": rfc2822(self.clock, leg.created_at),
-            "date_updated": rfc2822(self.clock, leg.created_at),
-            "end_conference_on_exit": noun.end_on_exit,
-            "muted": noun.muted,
-            "hold": False,
-            "start_conference_on_enter": noun.start_on_enter,
-            "status": "queued",
-            "queue_time": "0",
-            "uri": f"{account_uri(leg.account_sid)}/Conferences/{joined.sid or name}"
-            f"/Participants/{leg.sid}.json",
-        }
-        return web.json_response(data, status=201)
+        return leg

@@ -8,17 +8,39 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import format_datetime
+from typing import Protocol
 from urllib.parse import urljoin
 
 import phonenumbers
 
 from .billing import billed_minutes, is_valid_e164, leg_price
 from .clock import Timer, VirtualClock
-from .models import DialState, Leg, new_sid
+from .errors import (
+    CallNotFound,
+    CallNotInProgress,
+    DestinationNotAllowed,
+    DialRefused,
+    FromMissing,
+    FromNotOwned,
+    InvalidFrom,
+    InvalidParameter,
+    InvalidStatusCallbackEvent,
+    InvalidTimeout,
+    InvalidTo,
+    InvalidUrl,
+    Notice,
+    ToMissing,
+    ToNotValid,
+    TwimlTooLong,
+    WebhookError,
+)
+from .forms import Form
+from .models import DialState, Exchange, Leg, WebhookResponse, new_sid
+from .numbers import IncomingNumbers
 from .scenario import Scenario
 from .twiml import (
     Dial,
@@ -33,45 +55,12 @@ from .twiml import (
     TwimlError,
     parse,
 )
-from .webhooks import CallbackDispatcher, WebhookError, WebhookSender
 
 CALL_EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})
 SIP_CODES = {"completed": 200, "busy": 486, "no-answer": 487, "failed": 404, "canceled": 487}
 MAX_TIMEOUT = 600.0
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-
-
-class ApiError(Exception):
-    """A REST error in Twilio's shape (code, message, HTTP status)."""
-
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-class Form:
-    """Read access to a form body with repeated keys (StatusCallbackEvent)."""
-
-    def __init__(self, items: Sequence[tuple[str, str]]) -> None:
-        self._items = list(items)
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        for name, value in self._items:
-            if name == key:
-                return value
-        return default
-
-    def getall(self, key: str) -> list[str]:
-        return [value for name, value in self._items if name == key]
-
-    def __contains__(self, key: str) -> bool:
-        return any(name == key for name, _ in self._items)
-
-
-def rfc2822(clock: VirtualClock, at: float | None) -> str | None:
-    return None if at is None else format_datetime(clock.wall(at))
+KEY_GAP = 0.5  # seconds between two keys a virtual phone presses
 
 
 def country_of(number: str) -> str:
@@ -88,23 +77,70 @@ def _day_of(key: str, raw: str) -> str:
     try:
         when = datetime.fromisoformat(raw.strip())
     except ValueError as err:
-        raise ApiError(400, 20001, f"{key} must be a date (YYYY-MM-DD), got {raw!r}") from err
+        raise InvalidParameter(f"{key} must be a date (YYYY-MM-DD), got {raw!r}") from err
     if when.tzinfo is not None:
         when = when.astimezone(UTC)
     return when.date().isoformat()
 
 
-def _number(form: Form, key: str, default: float, low: float, high: float) -> float:
+def _seconds(form: Form, key: str, default: float, low: float, high: float) -> float:
+    """A number of seconds, clamped to Twilio's range; Timeout has its own error code."""
     raw = form.get(key)
     if raw is None or raw == "":
         return default
+    error = InvalidTimeout if key == "Timeout" else InvalidParameter
     try:
         value = float(raw)
     except ValueError as err:
-        raise ApiError(400, 21206, f"{key} must be a number, got {raw!r}") from err
+        raise error(f"{key} must be a number, got {raw!r}") from err
     if math.isnan(value):  # NaN would sit on the clock forever and break its ordering
-        raise ApiError(400, 21206, f"{key} must be a number, got {raw!r}")
+        raise error(f"{key} must be a number, got {raw!r}")
     return min(max(value, low), high)
+
+
+def _unanswered(leg: Leg) -> str:
+    """How a call ends that was never answered: canceled, or no-answer for an inbound
+    call (Twilio's TwiML changelog, 2024: no longer canceled)."""
+    return "no-answer" if leg.direction == "inbound" else "canceled"
+
+
+def _collected(
+    pressed: list[tuple[str, float]], verb: Gather, prompt: float
+) -> tuple[str, str, float]:
+    """What a <Gather> collects from keys pressed at the given seconds after it started:
+    the digits, the finishOnKey that ended it ("" if none) and when it ends.
+
+    Input ends at the finishOnKey (not part of Digits unless pressed alone), once
+    numDigits digits are in, or `timeout` seconds after the prompt or the last key.
+    """
+    digits = ""
+    deadline = prompt + verb.timeout
+    for key, at in pressed:
+        if at > deadline:
+            break  # too late: the <Gather> is over
+        if verb.finish_on_key and key == verb.finish_on_key:
+            return digits or key, key, at
+        digits += key
+        if verb.num_digits and len(digits) >= verb.num_digits:
+            return digits, "", at
+        deadline = at + verb.timeout
+    return digits, "", deadline
+
+
+class Sender(Protocol):
+    """Sends signed webhooks to the application (simulator/webhooks.py)."""
+
+    def build(self, kind: str, url: str, method: str, params: dict[str, str]) -> Exchange: ...
+
+    async def send(self, exchange: Exchange, idempotency_token: str) -> WebhookResponse: ...
+
+
+class Dispatcher(Protocol):
+    """Delivers status callbacks apart from the call flow (simulator/webhooks.py)."""
+
+    def submit(self, key: str, leg_sid: str, exchange: Exchange, *, final: bool) -> None: ...
+
+    def flush(self, key: str, leg_sid: str) -> None: ...
 
 
 class Engine:
@@ -114,14 +150,15 @@ class Engine:
         self,
         scenario: Scenario,
         clock: VirtualClock,
-        sender: WebhookSender,
-        dispatcher: CallbackDispatcher,
+        sender: Sender,
+        dispatcher: Dispatcher,
     ) -> None:
         self.scenario = scenario
         self.clock = clock
         self.sender = sender
         self.dispatcher = dispatcher
         self.legs: dict[str, Leg] = {}
+        self.numbers = IncomingNumbers(scenario)
         self.notifications: list[dict[str, object]] = []
         # Modules that handle some <Dial> nouns themselves (e.g. <Conference>): each returns
         # True when it took the <Dial>. Leg listeners hear of every leg that ends, and of
@@ -140,30 +177,26 @@ class Engine:
         url = form.get("Url")
         twiml = form.get("Twiml")
         if not to:
-            raise ApiError(400, 21201, "No 'To' number is specified")
+            raise ToMissing
         if not from_:
-            raise ApiError(400, 21213, "No 'From' number is specified")
+            raise FromMissing
         if not is_valid_e164(from_):
-            raise ApiError(400, 21212, f"Invalid From Number (caller ID): {from_}")
+            raise InvalidFrom(from_)
         if from_ not in self.scenario.numbers:
-            raise ApiError(
-                400,
-                21210,
-                f"Caller phone number {from_} is not a valid Twilio number or verified caller ID",
-            )
+            raise FromNotOwned(from_)
         if not E164.fullmatch(to):
-            raise ApiError(400, 21211, f"Invalid 'To' Phone Number: {to}")
+            raise InvalidTo(to)
         if not is_valid_e164(to):
-            raise ApiError(400, 21217, f"Phone number {to} does not appear to be valid")
+            raise ToNotValid(to)
         allowed = self.scenario.allowed_destinations
         if allowed and not any(to.startswith(prefix) for prefix in allowed):
-            raise ApiError(400, 21215, f"Account not authorized to call {to}")
+            raise DestinationNotAllowed(to)
         if not url and not twiml:
-            raise ApiError(400, 21205, "Url or Twiml is required")
+            raise InvalidUrl("Url or Twiml is required")
         if url and not url.startswith(("http://", "https://")):
-            raise ApiError(400, 21205, f"Url is not a valid URL: {url}")
+            raise InvalidUrl(f"Url is not a valid URL: {url}")
         if twiml and not url and len(twiml) > 4000:
-            raise ApiError(400, 21205, "Twiml exceeds 4000 characters")
+            raise TwimlTooLong
         events = self._events(form.getall("StatusCallbackEvent"))
         leg = Leg(
             sid=new_sid("CA"),
@@ -179,8 +212,8 @@ class Engine:
             status_callback=form.get("StatusCallback") or None,
             status_callback_method=(form.get("StatusCallbackMethod") or "POST").upper(),
             status_callback_events=events,
-            timeout=_number(form, "Timeout", 60.0, 1.0, MAX_TIMEOUT),
-            time_limit=_number(form, "TimeLimit", 14400.0, 1.0, 86400.0),
+            timeout=_seconds(form, "Timeout", 60.0, 1.0, MAX_TIMEOUT),
+            time_limit=_seconds(form, "TimeLimit", 14400.0, 1.0, 86400.0),
             machine_detection=form.get("MachineDetection") or None,
             price_unit=self.scenario.rates.currency,
         )
@@ -194,14 +227,57 @@ class Engine:
         for item in raw:
             for event in item.replace(",", " ").split():
                 if event not in CALL_EVENTS:
-                    raise ApiError(400, 21626, f"Invalid StatusCallbackEvent: {event}")
+                    raise InvalidStatusCallbackEvent(event)
                 events.add(event)
         return frozenset(events)
+
+    def dial_inbound(self, caller: str, to: str, caller_id: str | None = None) -> Leg:
+        """A virtual phone (`caller`, whose scenario script it follows) calls the owned
+        number `to`. Twilio reports `caller_id` as From when given: a withheld number
+        arrives as "anonymous" or "+266696687"."""
+        number = self.numbers.owner_of(to)
+        if number is None:
+            raise DialRefused(f"{to!r} is not one of the account's numbers")
+        if not caller:
+            raise DialRefused("a call needs the calling phone's number (from)")
+        leg = Leg(
+            sid=new_sid("CA"),
+            account_sid=self.scenario.account_sid,
+            to=to,
+            from_=caller_id if caller_id is not None else caller,
+            direction="inbound",
+            phone=self.scenario.phone(caller),
+            created_at=self.clock.now(),
+            status="ringing",
+            url=number.settings.voice_url,
+            method=number.settings.voice_method,
+            # The number's StatusCallback hears of the call's end (Twilio's default event).
+            status_callback=number.settings.status_callback,
+            status_callback_method=number.settings.status_callback_method,
+            price_unit=self.scenario.rates.currency,
+            phone_number_sid=number.sid,
+        )
+        self.legs[leg.sid] = leg
+        leg.started_at = leg.created_at
+        self._progress(leg, "ringing")
+        self.after(leg, 0, lambda: self._ring_in(leg))
+        return leg
+
+    async def _ring_in(self, leg: Leg) -> None:
+        """Ask the number's Voice URL what to do with the ringing call."""
+        if leg.ended:
+            return
+        if not leg.url:
+            # No Voice URL: the number is out of service for calls. Nothing is requested
+            # and nothing billed (reference §10).
+            await self._end(leg, "no-answer")
+            return
+        await self._fetch_and_run(leg, leg.url, leg.method, "voice")
 
     def get(self, sid: str) -> Leg:
         leg = self.legs.get(sid)
         if leg is None:
-            raise ApiError(404, 20404, f"The requested resource /Calls/{sid}.json was not found")
+            raise CallNotFound(sid)
         return leg
 
     async def update_call(self, sid: str, form: Form) -> Leg:
@@ -210,22 +286,22 @@ class Engine:
         url = form.get("Url")
         twiml = form.get("Twiml")
         if url and twiml:
-            raise ApiError(400, 21205, "Url and Twiml are mutually exclusive")
+            raise InvalidUrl("Url and Twiml are mutually exclusive")
         if "TimeLimit" in form:
-            leg.time_limit = _number(form, "TimeLimit", leg.time_limit, 1.0, 86400.0)
+            leg.time_limit = _seconds(form, "TimeLimit", leg.time_limit, 1.0, 86400.0)
             await self._reschedule_limit(leg)
         if status:
             if status not in {"completed", "canceled"}:
-                raise ApiError(400, 21218, f"Invalid Status: {status}")
+                raise InvalidParameter(f"Invalid Status: {status}")
             if leg.ended:
                 return leg  # Twilio answers with the call unchanged
             if status == "canceled" and leg.status == "in-progress":
                 return leg  # canceled only affects queued or ringing calls
-            await self._end(leg, "completed" if leg.status == "in-progress" else "canceled")
+            await self._end(leg, "completed" if leg.status == "in-progress" else _unanswered(leg))
             return leg
         if url or twiml:
             if leg.status != "in-progress":
-                raise ApiError(400, 21220, "Call is not in-progress. Cannot redirect.")
+                raise CallNotInProgress
             await self._stop_dial(leg)
             leg.generation += 1  # the running document's pending verbs must not fire
             if url:
@@ -237,7 +313,7 @@ class Engine:
 
     async def _reschedule_limit(self, leg: Leg) -> None:
         """Apply a new TimeLimit to an answered call: it counts from the answer."""
-        if leg.ended or leg.answered_at is None or leg.direction != "outbound-api":
+        if leg.ended or leg.answered_at is None or leg.direction == "outbound-dial":
             return  # not running yet (the limit starts at the answer) or a <Dial> child
         if leg.limit_timer is not None:
             leg.limit_timer.cancel()
@@ -250,7 +326,7 @@ class Engine:
     def delete_call(self, sid: str) -> None:
         leg = self.get(sid)
         if not leg.ended:
-            raise ApiError(400, 21220, "Cannot delete a call that is in progress")
+            raise CallNotInProgress("Cannot delete a call that is in progress")
         del self.legs[sid]
 
     def list_calls(self, form: Form) -> list[Leg]:
@@ -338,22 +414,18 @@ class Engine:
                     self.after(leg, phone.answer_after, lambda: self._answer(leg))
 
     async def _answer(self, leg: Leg) -> None:
+        """The called phone picks up."""
         if leg.ended:
             return
         leg.cancel_timers()
-        leg.status = "in-progress"
-        leg.answered_at = self.clock.now()
         if leg.machine_detection:
             leg.answered_by = "human"
             if leg.phone.behavior == "voicemail":
                 # DetectMessageEnd waits for the greeting to end (the beep) before answering.
                 end = leg.machine_detection == "DetectMessageEnd"
                 leg.answered_by = "machine_end_beep" if end else "machine_start"
-        self._progress(leg, "answered")
-        if leg.phone.hangup_after is not None:
-            self.after(leg, leg.phone.hangup_after, lambda: self._end(leg, "completed"))
+        self._pick_up(leg)
         if leg.direction == "outbound-api":
-            leg.limit_timer = self.after(leg, leg.time_limit, lambda: self._end(leg, "completed"))
             joiner = self.joiners.pop(leg.sid, None)
             if joiner is not None:
                 await joiner()  # a conference participant added through the REST API
@@ -363,6 +435,16 @@ class Engine:
                 await self._load_and_run(leg, leg.twiml or "", None)
         else:
             await self._child_answered(leg)
+
+    def _pick_up(self, leg: Leg) -> None:
+        """The call is answered: billed from now; the phone hangs up when its script says."""
+        leg.status = "in-progress"
+        leg.answered_at = self.clock.now()
+        self._progress(leg, "answered")
+        if leg.phone.hangup_after is not None:
+            self.after(leg, leg.phone.hangup_after, lambda: self._end(leg, "completed"))
+        if leg.direction != "outbound-dial":  # a <Dial> child has the <Dial>'s timeLimit
+            leg.limit_timer = self.after(leg, leg.time_limit, lambda: self._end(leg, "completed"))
 
     def params(self, leg: Leg, status: str | None = None) -> dict[str, str]:
         """The standard parameters of every voice request (reference §1.2)."""
@@ -438,8 +520,8 @@ class Engine:
     def _root(self, leg: Leg) -> str:
         return leg.parent_sid or leg.sid
 
-    def _error(self, leg: Leg, code: int, message: str) -> None:
-        entry = {"call_sid": leg.sid, "code": code, "message": message, "at": self.clock.now()}
+    def _error(self, leg: Leg, code: Notice, message: str) -> None:
+        entry = {"call_sid": leg.sid, "code": int(code), "message": message, "at": self.clock.now()}
         leg.errors.append(entry)
         self.notifications.append(entry)
 
@@ -479,7 +561,7 @@ class Engine:
         try:
             document = parse(body)
         except TwimlError as err:
-            self._error(leg, 12100, f"Document parse failure: {err}")
+            self._error(leg, Notice.DOCUMENT_PARSE_FAILURE, f"Document parse failure: {err}")
             await self._end(leg, "completed" if leg.answered_at is not None else "failed")
             return
         leg.generation += 1
@@ -492,6 +574,14 @@ class Engine:
         """Run verbs until one of them has to wait on the clock."""
         while not leg.ended and leg.pc < len(leg.program):
             verb = leg.program[leg.pc]
+            if leg.answered_at is None and not isinstance(verb, Pause | Redirect):
+                # Only an inbound call runs TwiML while it rings: <Reject> (or <Hangup>)
+                # first refuses it unanswered and unbilled; any other verb but <Pause> and
+                # <Redirect> answers it.
+                if isinstance(verb, Reject | Hangup):
+                    await self._refuse(leg, verb)
+                    return
+                self._pick_up(leg)
             leg.pc += 1
             match verb:
                 case Say() | Play():
@@ -511,7 +601,9 @@ class Engine:
                     return
                 case Dial():
                     if leg.whisper:
-                        self._error(leg, 12100, "<Dial> is not allowed in a whisper")
+                        self._error(
+                            leg, Notice.DOCUMENT_PARSE_FAILURE, "<Dial> is not allowed in a whisper"
+                        )
                         await self._end(leg, "completed")
                         return
                     await self._start_dial(leg, verb)
@@ -519,41 +611,40 @@ class Engine:
         if leg.ended:
             return
         if leg.whisper:
-            await self._bridge(leg)
+            await self._bridge(leg)  # a whisper that runs out of verbs connects the call
         else:
-            await self._end(leg, "completed")
+            await self._end(leg, "completed" if leg.answered_at is not None else "no-answer")
+
+    async def _refuse(self, leg: Leg, verb: Reject | Hangup) -> None:
+        """End a ringing inbound call without answering it: busy (a busy tone) for
+        reason="busy", else no-answer (SIP 603 Decline, as a declined call)."""
+        if isinstance(verb, Reject) and verb.reason == "busy":
+            await self._end(leg, "busy", sip=486)
+        else:
+            await self._end(leg, "no-answer", sip=603)
 
     def _gather(self, leg: Leg, verb: Gather) -> None:
+        """Listen for the phone's keys; request the action with them, or go on without.
+
+        Twilio listens from the start of the prompt (a key cuts it short) and waits
+        `timeout` seconds after the prompt, then `timeout` after each key, for the next.
+        """
         prompt = sum(p.seconds() if isinstance(p, Say | Play) else p.length for p in verb.prompts)
-        digits, finished_on = self._pressed(leg.phone.digits, verb)
-        if not digits:
+        keys = "" if leg.phone.behavior == "voicemail" else leg.phone.digits
+        first = prompt if leg.phone.digits_after is None else leg.phone.digits_after
+        pressed = [(key, first + KEY_GAP * i) for i, key in enumerate(keys)]
+        digits, finished_on, done = _collected(pressed, verb, prompt)
+        if not digits and not verb.action_on_empty_result:
             # No input: Twilio falls through to the next verb after the timeout.
-            self._after_verb(leg, prompt + verb.timeout, lambda: self._run(leg))
+            self._after_verb(leg, done, lambda: self._run(leg))
             return
         action = verb.action or leg.document_url or ""
+        extra = {"Digits": digits, "FinishedOnKey": finished_on}
 
         async def submit() -> None:
-            await self._fetch_and_run(
-                leg, action, verb.method, "gather", {"Digits": digits, "FinishedOnKey": finished_on}
-            )
+            await self._fetch_and_run(leg, action, verb.method, "gather", extra)
 
-        self._after_verb(leg, prompt + 0.5 * len(digits), submit)
-
-    @staticmethod
-    def _pressed(keys: str, verb: Gather) -> tuple[str, str]:
-        """The digits a <Gather> collects from the keys pressed, and the key that ended it.
-
-        Input ends at the finishOnKey (not part of Digits; sent as FinishedOnKey) or once
-        numDigits digits are in, whichever comes first.
-        """
-        digits = ""
-        for key in keys:
-            if verb.finish_on_key and key == verb.finish_on_key:
-                return digits, key
-            digits += key
-            if verb.num_digits and len(digits) >= verb.num_digits:
-                break
-        return digits, ""
+        self._after_verb(leg, done, submit)
 
     # ---------------------------------------------------------------- <Dial>
 
@@ -566,7 +657,11 @@ class Engine:
         children: list[Leg] = []
         for number in verb.numbers:
             if not is_valid_e164(number.number):
-                self._error(parent, 13224, f"Dial: invalid phone number {number.number}")
+                self._error(
+                    parent,
+                    Notice.DIAL_INVALID_NUMBER,
+                    f"Dial: invalid phone number {number.number}",
+                )
                 continue
             child = Leg(
                 sid=new_sid("CA"),
@@ -606,6 +701,7 @@ class Engine:
         number: Number | None = state.whispers.get(child.sid)
         if number is not None and number.url:
             child.whisper = True
+            self._record(child, "whisper")  # the caller hears ringing meanwhile
             await self._fetch_and_run(child, number.url, number.method, "whisper")
         else:
             await self._bridge(child)
@@ -727,9 +823,11 @@ class Engine:
 
     async def hang_up(self, leg: Leg) -> None:
         """End a leg as if its TwiML said <Hangup/>."""
-        await self._end(leg, "completed" if leg.answered_at is not None else "canceled")
+        await self._end(leg, "completed" if leg.answered_at is not None else _unanswered(leg))
 
     def price(self, leg: Leg, duration: int) -> Decimal:
         if leg.answered_at is None:
             return Decimal(0)
+        if leg.direction == "inbound":
+            return billed_minutes(duration) * self.scenario.rates.rate("inbound")
         return leg_price(duration, leg.to, self.scenario.rates)

@@ -15,9 +15,10 @@ from aiohttp import web
 
 from .clock import VirtualClock
 from .conference import Conferences
+from .conference_routes import ConferenceRoutes
 from .engine import Engine
 from .models import Exchange, Leg
-from .resources import call_json
+from .resources import call_json, inspect_conferences
 from .scenario import Faults, Scenario
 from .server import build_app
 from .webhooks import CallbackDispatcher, WebhookSender
@@ -65,9 +66,11 @@ class Simulator:
         self.engine = Engine(scenario, self.clock, self.sender, self.dispatcher)
         self.conferences = Conferences(self.engine)
         self.route_extensions: list[Callable[[web.Application, str], None]] = [
-            self.conferences.routes
+            ConferenceRoutes(self.conferences).register
         ]
-        self.inspect_extensions: list[Callable[[], dict[str, Any]]] = [self.conferences.inspect]
+        self.inspect_extensions: list[Callable[[], dict[str, Any]]] = [
+            lambda: inspect_conferences(self.conferences)
+        ]
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
 
@@ -82,7 +85,7 @@ class Simulator:
         return self._session
 
     async def start(self) -> None:
-        app = build_app(self.engine, self)
+        app = build_app(self)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -152,6 +155,12 @@ class Simulator:
         found.sort(key=lambda e: e.at)
         return [e for e in found if kind is None or e.kind == kind]
 
+    async def dial(self, from_: str, to: str, *, caller_id: str | None = None) -> str:
+        """An inbound call: the virtual phone `from_` calls the owned number `to` (like
+        POST /_sim/dial); returns the new call's SID. Its Voice URL is requested on the
+        clock. `caller_id` is what Twilio reports as From, e.g. "anonymous"."""
+        return self.engine.dial_inbound(from_, to, caller_id).sid
+
     def inject_api_error(self, operation: str, status: int, times: int = 1) -> None:
         """Make the next `times` requests of `operation` (e.g. "calls.create") fail."""
         self._api_errors.setdefault(operation, []).extend([status] * times)
@@ -171,7 +180,8 @@ class Simulator:
         return self._faults
 
     async def reset(self) -> None:
-        """Forget every call, pending event, injected error and run-time fault."""
+        """Forget every call, pending event, injected error and run-time fault; the numbers
+        get the scenario's voice settings back."""
         await self.dispatcher.settle()
         # Not only the legs' own timers: <Dial> time limits and delayed callbacks sit on the
         # clock too, and would fire into legs that no longer exist.
@@ -180,6 +190,7 @@ class Simulator:
             leg.cancel_timers()
         self.engine.legs.clear()
         self.engine.joiners.clear()
+        self.engine.numbers.reset()
         self.conferences.reset()
         self.engine.notifications.clear()
         self._api_errors.clear()

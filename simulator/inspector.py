@@ -12,6 +12,7 @@ COLORS = {
     "ringing": "#f5c242",
     "in-progress": "#4caf50",
     "bridged": "#2e7d32",
+    "whisper": "#7b1fa2",
     "completed": "#607d8b",
     "busy": "#e53935",
     "no-answer": "#fb8c00",
@@ -101,8 +102,14 @@ def _row(call: dict[str, Any], end: float) -> str:
     segments += _ticks(call.get("exchanges", []), end)
     css = "leg child" if call.get("parent_call_sid") else "leg"
     price = call.get("price")
+    # An inbound call is drawn from the caller's side: who called which owned number.
+    party = (
+        f"← {html.escape(str(call['from']))} to {html.escape(call['to'])}"
+        if call["direction"] == "inbound"
+        else f"→ {html.escape(call['to'])}"
+    )
     meta = (
-        f"{html.escape(call['sid'])} → {html.escape(call['to'])} · {call['direction']} · "
+        f"{html.escape(call['sid'])} {party} · {call['direction']} · "
         f"{call['status']} · {call.get('duration') or 0} s · "
         f"{html.escape(str(price))} {html.escape(str(call.get('price_unit', '')))}"
     )

@@ -47,6 +47,15 @@ class Exchange:
 
 
 @dataclass
+class WebhookResponse:
+    """What the application answered to a webhook."""
+
+    status: int
+    body: str
+    content_type: str
+
+
+@dataclass
 class DialState:
     """A <Dial> running on a parent leg."""
 
@@ -61,13 +70,13 @@ class DialState:
 
 @dataclass
 class Leg:
-    """One Call resource (CA...): a REST-created leg or a <Dial> child."""
+    """One Call resource (CA...): a REST-created leg, a <Dial> child, or an inbound call."""
 
     sid: str
     account_sid: str
     to: str
     from_: str
-    direction: str  # outbound-api | outbound-dial
+    direction: str  # outbound-api | outbound-dial | inbound
     phone: PhoneScript
     created_at: float
     parent_sid: str | None = None
@@ -105,6 +114,7 @@ class Leg:
     limit_timer: Timer | None = None  # TimeLimit; rescheduled when a REST update changes it
     bridged_to: str | None = None
     conference: str | None = None
+    phone_number_sid: str | None = None  # the owned number an inbound call came in on
 
     @property
     def ended(self) -> bool:

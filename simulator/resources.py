@@ -1,8 +1,9 @@
-"""Twilio's JSON shapes: Call and IncomingPhoneNumber resources, list pages, error bodies."""
+"""Twilio's JSON shapes: Call, IncomingPhoneNumber, Conference and Participant resources,
+list pages, and what the inspector shows beside them. Dates are RFC 2822 in UTC."""
 
 from __future__ import annotations
 
-import hashlib
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,10 +11,17 @@ import phonenumbers
 
 from .billing import twilio_price
 from .clock import VirtualClock
-from .engine import ApiError, rfc2822
+from .conference import Conferences, Participant, Room
+from .errors import InvalidParameter
 from .models import Leg
+from .numbers import IncomingNumber
+from .twiml import Conference as ConferenceNoun
 
 API = "/2010-04-01"
+
+
+def rfc2822(clock: VirtualClock, at: float | None) -> str | None:
+    return None if at is None else format_datetime(clock.wall(at))
 
 
 def account_uri(account_sid: str) -> str:
@@ -43,7 +51,9 @@ def call_json(leg: Leg, clock: VirtualClock) -> dict[str, Any]:
         "to_formatted": formatted(leg.to),
         "from": leg.from_,
         "from_formatted": formatted(leg.from_),
-        "phone_number_sid": None,
+        # The number that took an inbound call (the spec's "IncomingPhoneNumber that
+        # received the call"); outbound legs have no OutgoingCallerId here.
+        "phone_number_sid": leg.phone_number_sid,
         "status": leg.status,
         "start_time": rfc2822(clock, leg.started_at),
         "end_time": rfc2822(clock, leg.ended_at),
@@ -77,9 +87,10 @@ def call_json(leg: Leg, clock: VirtualClock) -> dict[str, Any]:
     }
 
 
-def phone_number_json(number: str, account_sid: str, clock: VirtualClock) -> dict[str, Any]:
+def phone_number_json(
+    number: IncomingNumber, account_sid: str, clock: VirtualClock
+) -> dict[str, Any]:
     uri = f"{account_uri(account_sid)}/IncomingPhoneNumbers"
-    sid = "PN" + hashlib.md5(number.encode(), usedforsecurity=False).hexdigest()
     return {
         "account_sid": account_sid,
         "address_requirements": "none",
@@ -89,32 +100,32 @@ def phone_number_json(number: str, account_sid: str, clock: VirtualClock) -> dic
         "bundle_sid": None,
         "capabilities": {"voice": True, "sms": False, "mms": False, "fax": False},
         "date_created": rfc2822(clock, 0),
-        "date_updated": rfc2822(clock, 0),
+        "date_updated": rfc2822(clock, number.updated_at),
         "emergency_address_sid": None,
         "emergency_address_status": "unregistered",
         "emergency_status": "Inactive",
-        "friendly_name": formatted(number),
+        "friendly_name": formatted(number.phone_number),
         "identity_sid": None,
         "origin": "twilio",
-        "phone_number": number,
-        "sid": sid,
+        "phone_number": number.phone_number,
+        "sid": number.sid,
         "sms_application_sid": None,
         "sms_fallback_method": "POST",
         "sms_fallback_url": None,
         "sms_method": "POST",
         "sms_url": None,
         "status": "in-use",
-        "status_callback": None,
-        "status_callback_method": "POST",
+        "status_callback": number.settings.status_callback,
+        "status_callback_method": number.settings.status_callback_method,
         "trunk_sid": None,
-        "uri": f"{uri}/{sid}.json",
+        "uri": f"{uri}/{number.sid}.json",
         "voice_application_sid": None,
         "voice_caller_id_lookup": False,
         "voice_fallback_method": "POST",
         "voice_fallback_url": None,
-        "voice_method": "POST",
+        "voice_method": number.settings.voice_method,
         "voice_receive_mode": "voice",
-        "voice_url": None,
+        "voice_url": number.settings.voice_url,
         "type": "local",
     }
 
@@ -130,7 +141,7 @@ def page(
         size = min(max(int(query.get("PageSize", "50")), 1), 1000)
         number = max(int(query.get("Page", "0")), 0)
     except ValueError as err:
-        raise ApiError(400, 20001, "PageSize and Page must be integers") from err
+        raise InvalidParameter("PageSize and Page must be integers") from err
     filters = {k: v for k, v in query.items() if k not in {"PageSize", "Page", "PageToken"}}
 
     def uri(page_number: int) -> str:
@@ -155,11 +166,95 @@ def page(
     }
 
 
-def error_json(status: int, code: int, message: str) -> dict[str, Any]:
-    # No "type"/"title": with them twilio-python raises TwilioServiceException instead.
+def conference_json(room: Room, clock: VirtualClock) -> dict[str, Any]:
+    base = f"{account_uri(room.account_sid)}/Conferences/{room.sid}"
     return {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
+        "account_sid": room.account_sid,
+        "date_created": rfc2822(clock, room.created_at),
+        "date_updated": rfc2822(clock, room.updated_at),
+        "api_version": "2010-04-01",
+        "friendly_name": room.friendly_name,
+        "region": "jp1",
+        "sid": room.sid,
+        "status": room.status,
+        "uri": f"{base}.json",
+        "subresource_uris": {
+            "participants": f"{base}/Participants.json",
+            "recordings": f"{base}/Recordings.json",
+        },
+        "reason_conference_ended": room.reason_ended,
+        "call_sid_ending_conference": room.call_sid_ending,
     }
+
+
+def participant_json(room: Room, participant: Participant, clock: VirtualClock) -> dict[str, Any]:
+    base = f"{account_uri(room.account_sid)}/Conferences/{room.sid}"
+    return {
+        "account_sid": room.account_sid,
+        "call_sid": participant.call_sid,
+        "label": participant.label,
+        "call_sid_to_coach": None,
+        "coaching": False,
+        "conference_sid": room.sid,
+        "date_created": rfc2822(clock, participant.joined_at),
+        "date_updated": rfc2822(clock, participant.left_at or participant.joined_at),
+        "end_conference_on_exit": participant.end_on_exit,
+        "muted": participant.muted,
+        "hold": participant.hold,
+        "start_conference_on_enter": participant.start_on_enter,
+        "status": participant.status,
+        "queue_time": "0",
+        "uri": f"{base}/Participants/{participant.call_sid}.json",
+    }
+
+
+def dialing_participant_json(
+    leg: Leg, noun: ConferenceNoun, room: Room | None, clock: VirtualClock
+) -> dict[str, Any]:
+    """A participant added through the API whose leg is still being dialed; without a
+    room yet (a friendly name with no active room) it has no conference_sid."""
+    room_sid = room.sid if room is not None else None
+    return {
+        "account_sid": leg.account_sid,
+        "call_sid": leg.sid,
+        "label": noun.participant_label,
+        "call_sid_to_coach": None,
+        "coaching": False,
+        "conference_sid": room_sid,
+        "date_created": rfc2822(clock, leg.created_at),
+        "date_updated": rfc2822(clock, leg.created_at),
+        "end_conference_on_exit": noun.end_on_exit,
+        "muted": noun.muted,
+        "hold": False,
+        "start_conference_on_enter": noun.start_on_enter,
+        "status": "queued",
+        "queue_time": "0",
+        "uri": f"{account_uri(leg.account_sid)}/Conferences/{room_sid or noun.name}"
+        f"/Participants/{leg.sid}.json",
+    }
+
+
+def inspect_conferences(conferences: Conferences) -> dict[str, Any]:
+    """Each room as the Conference JSON plus its timeline, participants (with their time
+    in the room), announcements, webhook exchanges and fee."""
+    clock = conferences.clock
+    now = clock.now()
+    rooms = []
+    for room in conferences.rooms.values():
+        data = conference_json(room, clock)
+        data["timeline"] = [{"at": at, "status": status} for at, status in room.timeline]
+        data["participants"] = [
+            {
+                **participant_json(room, p, clock),
+                "joined_at": p.joined_at,
+                "left_at": p.left_at,
+                "seconds": p.seconds(now),
+            }
+            for p in room.participants.values()
+        ]
+        data["announcements"] = list(room.announcements)
+        data["exchanges"] = [e.to_dict() for e in room.exchanges]
+        data["fee"] = str(conferences.fee(room))
+        data["fee_unit"] = conferences.engine.scenario.rates.currency
+        rooms.append(data)
+    return {"conferences": rooms}

@@ -66,6 +66,7 @@ class Gather:
     num_digits: int | None = None
     finish_on_key: str = "#"
     prompts: tuple[Say | Play | Pause, ...] = ()
+    action_on_empty_result: bool = False  # request the action even without input
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,7 @@ def _gather(element: ET.Element) -> Gather:
         num_digits=int(num_digits) if num_digits else None,
         finish_on_key=element.get("finishOnKey", "#"),
         prompts=tuple(prompts),
+        action_on_empty_result=_bool(element.get("actionOnEmptyResult"), False),
     )
 
 

@@ -14,27 +14,13 @@ import aiohttp
 from yarl import URL
 
 from .clock import TimerCallback, VirtualClock
-from .models import Exchange
+from .errors import Notice, WebhookError
+from .models import Exchange, WebhookResponse
 from .scenario import Faults
 from .signing import signature
 
 USER_AGENT = "TwilioProxy/1.1"
 MAX_BODY = 64 * 1024
-
-
-class WebhookError(Exception):
-    """The application could not be reached, answered an error, or was too slow."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code  # Twilio error code: 11200 retrieval failure, 11205 connection/timeout
-
-
-@dataclass
-class WebhookResponse:
-    status: int
-    body: str
-    content_type: str
 
 
 class WebhookSender:
@@ -101,20 +87,20 @@ class WebhookSender:
                     )
         except TimeoutError as err:
             exchange.error = "11205: HTTP connection failure (timed out)"
-            raise WebhookError(11205, exchange.error) from err
+            raise WebhookError(Notice.HTTP_CONNECTION_FAILURE, exchange.error) from err
         except (aiohttp.ClientConnectionError, OSError) as err:
             # Refused, reset or unreachable: Twilio logs an HTTP connection failure.
             exchange.error = f"11205: HTTP connection failure ({type(err).__name__})"
-            raise WebhookError(11205, exchange.error) from err
+            raise WebhookError(Notice.HTTP_CONNECTION_FAILURE, exchange.error) from err
         except (aiohttp.ClientError, ValueError) as err:
             exchange.error = f"11200: HTTP retrieval failure ({type(err).__name__})"
-            raise WebhookError(11200, exchange.error) from err
+            raise WebhookError(Notice.HTTP_RETRIEVAL_FAILURE, exchange.error) from err
         finally:
             for listener in self.listeners:
                 listener(exchange)
         if response.status >= 400:
             exchange.error = f"11200: HTTP retrieval failure (status {response.status})"
-            raise WebhookError(11200, exchange.error)
+            raise WebhookError(Notice.HTTP_RETRIEVAL_FAILURE, exchange.error)
         return result
 
 

@@ -122,6 +122,28 @@ async def test_inject_api_error_per_request(sim: Simulator, aclient: Client) -> 
     assert await aclient.calls(call.sid).delete_async() is True
 
 
+@pytest.mark.parametrize(
+    ("status", "code", "message"),
+    [
+        (404, 20404, "The requested resource was not found"),
+        (429, 20429, "Too Many Requests"),
+        (502, 20500, "Internal Server Error"),  # no code of its own: Twilio's generic 20500
+    ],
+)
+async def test_an_injected_status_is_twilios_named_error(
+    sim: Simulator, rest: Rest, status: int, code: int, message: str
+) -> None:
+    sim.inject_api_error("calls.list", status)
+    answered, body = await rest.request("GET", "/Calls.json")
+    assert answered == status
+    assert body == {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
 async def test_post_sim_faults_changes_faults_at_run_time(
     sim: Simulator, rest: Rest, app: App, aclient: Client
 ) -> None:

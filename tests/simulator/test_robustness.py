@@ -118,7 +118,47 @@ async def test_odd_numbers_are_refused_or_clamped(
         assert 1 <= leg.time_limit <= 86400
     else:
         assert body is not None
-        assert body["code"] == 21206
+        # 21208 is Twilio's "Invalid Timeout"; TimeLimit has no code of its own.
+        assert body["code"] == (21208 if field == "Timeout" else 20001)
+
+
+async def _raw(sim: Simulator, head: str, body: bytes = b"") -> tuple[int, bytes]:
+    """One HTTP/1.1 exchange on a bare socket: the status and the body as sent."""
+    reader, writer = await asyncio.open_connection(sim.host, sim.port)
+    writer.write(head.encode("latin-1") + body)
+    await writer.drain()
+    response = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    header, _, payload = response.partition(b"\r\n\r\n")
+    return int(header.split()[1]), payload
+
+
+def _chunked(data: bytes, size: int = 8192) -> bytes:
+    pieces = [data[i : i + size] for i in range(0, len(data), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+
+
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "content-length"])
+async def test_a_body_over_the_limit_gets_twilios_json_error(
+    sim: Simulator, *, chunked: bool
+) -> None:
+    """Without Content-Length aiohttp finds the body too large only while reading it."""
+    form = urlencode({"To": A, "From": NUMBER, "Twiml": "x" * 100_000}).encode()
+    length = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(form)}"
+    head = (
+        f"POST {CALLS} HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\n"
+        f"Content-Type: {FORM}\r\n{length}\r\nConnection: close\r\n\r\n"
+    )
+    status, payload = await _raw(sim, head, _chunked(form) if chunked else form)
+    assert status == 413
+    assert json.loads(payload) == {
+        "code": 20413,
+        "message": "Request entity too large",
+        "more_info": "https://www.twilio.com/docs/errors/20413",
+        "status": 413,
+    }
+    assert sim.calls == []
 
 
 @pytest.mark.parametrize(
