@@ -25,6 +25,7 @@ from .const import (
     CONF_AUTH_TOKEN,
     CONF_BLOCKED_PREFIXES,
     CONF_CALL_LOG_SIZE,
+    CONF_CONTACTS,
     CONF_COUNTRY_CODE,
     CONF_EDGE,
     CONF_GREETING,
@@ -51,6 +52,7 @@ from .const import (
     MODE_BRIDGE,
     MODE_CONFERENCE,
 )
+from .core.contacts import ContactError
 from .core.numbers import InvalidNumberError, parse_number
 from .core.texts import MAX_SPOKEN_TEXT
 from .data import BridgeConfig
@@ -139,6 +141,9 @@ CONFIG_SCHEMA = vol.Schema(
                         vol.Coerce(int), vol.Range(min=1, max=100000)
                     ),
                     vol.Optional(CONF_RATES, default={}): RATES_SCHEMA,
+                    # Names and numbers are checked at setup (ContactBook), where the log
+                    # line can name the contact without printing its number.
+                    vol.Optional(CONF_CONTACTS, default={}): vol.Schema({cv.string: cv.string}),
                 }
             ),
             _not_both_api_base_url_and_edge,
@@ -183,7 +188,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
             )
             return False
     ir.async_delete_issue(hass, DOMAIN, ISSUE_NO_EXTERNAL_URL)
-    bridge_config = BridgeConfig.from_yaml(conf, phone_number, base_url)
+    try:
+        bridge_config = BridgeConfig.from_yaml(conf, phone_number, base_url)
+    except ContactError as err:
+        _LOGGER.error("%s", err)
+        return False
     api = TwilioApi(
         bridge_config.account_sid,
         bridge_config.auth_token,

@@ -74,3 +74,4 @@ URL_CONFERENCE: Final = URL_BASE + "/conference/{call_id}"
 URL_ANNOUNCE: Final = URL_BASE + "/announce/{call_id}"
 
 CONF_WARNING_MESSAGE: Final = "warning_message"
+CONF_CONTACTS: Final = "contacts"

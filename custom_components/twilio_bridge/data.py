@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,7 @@ from .const import (
     CONF_AUTH_TOKEN,
     CONF_BLOCKED_PREFIXES,
     CONF_CALL_LOG_SIZE,
+    CONF_CONTACTS,
     CONF_COUNTRY_CODE,
     CONF_EDGE,
     CONF_GREETING,
@@ -27,6 +28,7 @@ from .const import (
     CONF_WARN_BEFORE,
     CONF_WARNING_MESSAGE,
 )
+from .core.contacts import ContactBook
 from .core.guards import CallPolicy
 from .core.numbers import PhoneNumber, mask_number
 from .core.pricing import RateTable
@@ -57,13 +59,15 @@ class BridgeConfig:
     mask_numbers: bool
     call_log_size: int
     rates: RateTable
+    contacts: ContactBook
 
     @classmethod
     def from_yaml(
         cls, conf: dict[str, Any], phone_number: PhoneNumber, webhook_base_url: str
     ) -> BridgeConfig:
+        """Raises ContactError for a contact that cannot be called."""
         budget = conf.get(CONF_MONTHLY_BUDGET)
-        return cls(
+        config = cls(
             account_sid=conf[CONF_ACCOUNT_SID],
             auth_token=conf[CONF_AUTH_TOKEN],
             phone_number=phone_number,
@@ -85,7 +89,11 @@ class BridgeConfig:
             mask_numbers=conf[CONF_MASK_NUMBERS],
             call_log_size=conf[CONF_CALL_LOG_SIZE],
             rates=RateTable.from_mapping(conf[CONF_RATES]),
+            contacts=ContactBook(),
         )
+        # Contacts are checked by the same guards as any destination, so they need the rest.
+        contacts = ContactBook.from_config(conf.get(CONF_CONTACTS, {}), config.call_policy)
+        return replace(config, contacts=contacts)
 
     def url(self, template: str, **parts: str) -> str:
         """A webhook's public URL: Twilio signs its requests over exactly this."""

@@ -117,12 +117,14 @@ async def _connect(call: ServiceCall) -> ServiceResponse:
     except CallRefusedError as err:
         raise _invalid(err.key, **err.placeholders) from err
     record = await manager.async_connect(
-        party_a,
-        party_b,
+        party_a.number,
+        party_b.number,
         mode=call.data.get(ATTR_MODE, config.mode),
         time_limit=min(call.data.get(ATTR_TIME_LIMIT, config.time_limit), config.time_limit),
         greeting=call.data.get(ATTR_GREETING, config.greeting),
         label=call.data.get(ATTR_LABEL),
+        party_a_name=party_a.name,
+        party_b_name=party_b.name,
     )
     return {"call_id": record.call_id, "status": manager.status(record)}
 
