@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal
 
 import pytest
 
@@ -13,25 +12,10 @@ from custom_components.twilio_bridge.core.contacts import (
     Party,
     looks_like_number,
 )
-from custom_components.twilio_bridge.core.guards import CallPolicy, CallRefusedError
-from custom_components.twilio_bridge.core.numbers import mask_number
+from custom_components.twilio_bridge.core.guards import CallRefusedError
 
-POLICY = CallPolicy(
-    own_number="+815012345678",
-    country_code="81",
-    allowed_prefixes=("+81",),
-    blocked_prefixes=("+8190999",),
-    max_concurrent_calls=2,
-    monthly_budget=Decimal(1000),
-    currency="JPY",
-    mask=mask_number,
-)
-
-
-def full_width(text: str) -> str:
-    """ASCII as a Japanese IME types it in full-width mode."""
-    return "".join(chr(ord(ch) + 0xFEE0) for ch in text)
-
+from .test_guards import POLICY
+from .test_numbers import _fullwidth as full_width
 
 BOOK = ContactBook.from_config({"Alice": "090-1111-2222", "ボブ": "+819033334444"}, POLICY)
 

@@ -9,12 +9,11 @@ import pytest
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.twilio_bridge import logbook
 from simulator.harness import Simulator
 
-from .conftest import PARTY_A, PARTY_B, Bridge, bridge_config, free_port
+from .conftest import PARTY_A, PARTY_B, Bridge, bridge_config
 from .test_restart import logged_calls, restarted
 
 CONTACTS = {"alice": "090-1111-2222", "Bob": PARTY_B}
@@ -143,27 +142,13 @@ async def test_a_bad_contact_fails_setup_with_a_clear_line_and_no_call_is_possib
     assert sim.calls == []
 
 
-async def test_names_survive_a_restart(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    aiohttp_client: ClientSessionGenerator,
-    socket_enabled: None,
-    sim: Simulator,
-) -> None:
-    port = free_port()
-    config = bridge_config(sim, f"http://127.0.0.1:{port}", contacts=CONTACTS)
-    assert await async_setup_component(hass, "twilio_bridge", config)
-    await hass.async_block_till_done()
-    client = await aiohttp_client(hass.http.app, server_kwargs={"port": port})
-    await hass.services.async_call(
-        "twilio_bridge", "connect", {"party_a": "alice", "party_b": "bob"}, blocking=True
-    )
-    await sim.run_until_idle(limit=3600)
-    await hass.async_block_till_done()
-    await hass.async_stop()
-    await client.close()
+@WITH_CONTACTS
+async def test_names_survive_a_restart(bridge: Bridge, hass_storage: dict[str, Any]) -> None:
+    await bridge.connect("alice", "bob")
+    await bridge.play_out()
+    await bridge.hass.async_stop()
     (stored,) = hass_storage["twilio_bridge.calls"]["data"]["calls"]
     assert (stored["party_a_name"], stored["party_b_name"]) == ("alice", "Bob")
-    async with restarted(config) as hass2:
+    async with restarted(bridge_config(bridge.sim, bridge.base_url, contacts=CONTACTS)) as hass2:
         (logged,) = await logged_calls(hass2)
         assert (logged["party_a_name"], logged["party_b_name"]) == ("alice", "Bob")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,16 +143,29 @@ async def place_by_automation(
     )
 
 
-@pytest.mark.parametrize("bridge_overrides", [{"contacts": CONTACTS}])
-async def test_a_call_by_names_leaves_no_full_number_anywhere(
+type Place = Callable[[str, str], Awaitable[Kept]]
+
+
+@pytest.fixture
+def place(
     recorder_mock: Recorder,
     bridge: Bridge,
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
-) -> None:
-    kept = await place_by_automation(
-        bridge, recorder_mock, hass_storage, caplog, party_a="alice", party_b="bob"
-    )
+) -> Place:
+    """Place a call by automation, then gather what Home Assistant kept of it."""
+
+    async def by_automation(party_a: str, party_b: str) -> Kept:
+        return await place_by_automation(
+            bridge, recorder_mock, hass_storage, caplog, party_a=party_a, party_b=party_b
+        )
+
+    return by_automation
+
+
+@pytest.mark.parametrize("bridge_overrides", [{"contacts": CONTACTS}])
+async def test_a_call_by_names_leaves_no_full_number_anywhere(bridge: Bridge, place: Place) -> None:
+    kept = await place("alice", "bob")
     (connect,) = [
         data
         for kind, data in kept.recorded_events
@@ -167,14 +181,9 @@ async def test_a_call_by_names_leaves_no_full_number_anywhere(
 
 
 async def test_a_call_by_numbers_leaves_them_in_the_recorder_trace_and_bus(
-    recorder_mock: Recorder,
-    bridge: Bridge,
-    hass_storage: dict[str, Any],
-    caplog: pytest.LogCaptureFixture,
+    place: Place,
 ) -> None:
-    kept = await place_by_automation(
-        bridge, recorder_mock, hass_storage, caplog, party_a="090-1111-2222", party_b=PARTY_B
-    )
+    kept = await place("090-1111-2222", PARTY_B)
     # Measured: of all the rows in the database, exactly one holds the numbers, and it is
     # Home Assistant's own call_service event, outside the integration's masking.
     leaking = [(kind, data) for kind, data in kept.recorded_events if holding_a_full_number([data])]
