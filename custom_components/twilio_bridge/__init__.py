@@ -30,6 +30,7 @@ from .const import (
     CONF_CALLBACK_WINDOW,
     CONF_CONFIRM,
     CONF_CONFIRM_TIMEOUT,
+    CONF_CONTACTS,
     CONF_COUNTRY_CODE,
     CONF_EDGE,
     CONF_GREETING,
@@ -60,6 +61,7 @@ from .const import (
     MODE_CONFERENCE,
 )
 from .core.calls import Confirm
+from .core.contacts import ContactError
 from .core.numbers import InvalidNumberError, parse_number
 from .core.texts import MAX_SPOKEN_TEXT
 from .data import BridgeConfig
@@ -166,6 +168,9 @@ CONFIG_SCHEMA = vol.Schema(
                         vol.Coerce(int), vol.Range(min=60, max=90 * 24 * 3600)
                     ),
                     vol.Optional(CONF_MANAGE_NUMBER, default=False): cv.boolean,
+                    # Names and numbers are checked at setup (ContactBook), where the log
+                    # line can name the contact without printing its number.
+                    vol.Optional(CONF_CONTACTS, default={}): vol.Schema({cv.string: cv.string}),
                 }
             ),
             _not_both_api_base_url_and_edge,
@@ -210,7 +215,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
             )
             return False
     ir.async_delete_issue(hass, DOMAIN, ISSUE_NO_EXTERNAL_URL)
-    bridge_config = BridgeConfig.from_yaml(conf, phone_number, base_url)
+    try:
+        bridge_config = BridgeConfig.from_yaml(conf, phone_number, base_url)
+    except ContactError as err:
+        _LOGGER.error("%s", err)
+        return False
     api = TwilioApi(
         bridge_config.account_sid,
         bridge_config.auth_token,

@@ -90,3 +90,4 @@ URL_WHISPER: Final = URL_BASE + "/whisper/{call_id}"
 URL_INCOMING: Final = URL_BASE + "/incoming"
 
 CONF_WARNING_MESSAGE: Final = "warning_message"
+CONF_CONTACTS: Final = "contacts"

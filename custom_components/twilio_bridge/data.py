@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from .const import (
     CONF_CALLBACK_WINDOW,
     CONF_CONFIRM,
     CONF_CONFIRM_TIMEOUT,
+    CONF_CONTACTS,
     CONF_COUNTRY_CODE,
     CONF_EDGE,
     CONF_GREETING,
@@ -34,6 +35,7 @@ from .const import (
     CONF_WARNING_MESSAGE,
 )
 from .core.calls import Confirm
+from .core.contacts import ContactBook
 from .core.guards import CallPolicy
 from .core.numbers import PhoneNumber, mask_number
 from .core.pricing import RateTable
@@ -64,6 +66,7 @@ class BridgeConfig:
     mask_numbers: bool
     call_log_size: int
     rates: RateTable
+    contacts: ContactBook
     confirm: Confirm = Confirm.NONE
     confirm_timeout: int = 8
     announce: str | None = None
@@ -75,8 +78,9 @@ class BridgeConfig:
     def from_yaml(
         cls, conf: dict[str, Any], phone_number: PhoneNumber, webhook_base_url: str
     ) -> BridgeConfig:
+        """Raises ContactError for a contact that cannot be called."""
         budget = conf.get(CONF_MONTHLY_BUDGET)
-        return cls(
+        config = cls(
             account_sid=conf[CONF_ACCOUNT_SID],
             auth_token=conf[CONF_AUTH_TOKEN],
             phone_number=phone_number,
@@ -104,7 +108,11 @@ class BridgeConfig:
             callback=conf[CONF_CALLBACK],
             callback_window=conf[CONF_CALLBACK_WINDOW],
             manage_number=conf[CONF_MANAGE_NUMBER],
+            contacts=ContactBook(),
         )
+        # Contacts are checked by the same guards as any destination, so they need the rest.
+        contacts = ContactBook.from_config(conf.get(CONF_CONTACTS, {}), config.call_policy)
+        return replace(config, contacts=contacts)
 
     def url(self, template: str, **parts: str) -> str:
         """A webhook's public URL: Twilio signs its requests over exactly this."""

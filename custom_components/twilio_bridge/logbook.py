@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
@@ -20,9 +20,14 @@ from .const import (
 NAME = "Twilio Bridge"
 
 
+def _who(data: Mapping[str, Any], party: str) -> str:
+    """A party as people know it: the contact name, else the (masked) number."""
+    return str(data.get(f"{party}_name") or data.get(party))
+
+
 def _started(event: Event) -> str:
     data = event.data
-    return f"placed a call from {data.get('party_a')} to {data.get('party_b')}"
+    return f"placed a call from {_who(data, 'party_a')} to {_who(data, 'party_b')}"
 
 
 def _connected(event: Event) -> str:
@@ -33,7 +38,9 @@ def _ended(event: Event) -> str:
     data = event.data
     cost = data.get("cost")
     price = "" if cost is None else f", {cost:g} {data.get('currency', '')}"
-    return f"call ended: {data.get('outcome')}, {data.get('duration') or 0} s talk{price}"
+    named = data.get("party_a_name") or data.get("party_b_name")
+    who = f"{_who(data, 'party_a')} ↔ {_who(data, 'party_b')}, " if named else ""
+    return f"call ended: {who}{data.get('outcome')}, {data.get('duration') or 0} s talk{price}"
 
 
 def _callback(event: Event) -> str:

@@ -36,7 +36,8 @@ from .const import (
 from .core import twiml
 from .core.callbacks import CallBack, find_callback
 from .core.calls import CONFIRM_KEY, LEGS, RINGING_STATUSES, CallRecord, Change, Confirm, LegName
-from .core.guards import CallRefusedError, Usage, check_call, check_party
+from .core.contacts import Party
+from .core.guards import CallRefusedError, Usage, check_call
 from .core.numbers import InvalidNumberError, PhoneNumber, parse_number
 from .core.record_view import (
     call_status,
@@ -193,14 +194,18 @@ class CallManager:
 
     # ------------------------------------------------------------------ placing calls
 
-    def check_parties(self, party_a: str, party_b: str) -> tuple[PhoneNumber, PhoneNumber]:
-        """Both parties' numbers, once every guard passed (raises CallRefusedError)."""
+    def check_parties(self, party_a: str, party_b: str) -> tuple[Party, Party]:
+        """Both parties (numbers or contact names), once every guard passed.
+
+        Raises CallRefusedError.
+        """
         policy = self.config.call_policy
-        number_a = check_party(policy, party_a, "party_a")
-        number_b = check_party(policy, party_b, "party_b")
+        contacts = self.config.contacts
+        resolved_a = contacts.resolve(policy, party_a, "party_a")
+        resolved_b = contacts.resolve(policy, party_b, "party_b")
         usage = Usage(active_calls=len(self._active), month_cost=self.totals.cost)
-        check_call(policy, usage, number_a, number_b)
-        return number_a, number_b
+        check_call(policy, usage, resolved_a.number, resolved_b.number)
+        return resolved_a, resolved_b
 
     def url(self, template: str, **parts: str) -> str:
         return self.config.url(template, **parts)
@@ -218,6 +223,8 @@ class CallManager:
         confirm_timeout: int | None = None,
         announce: str | None = None,
         callback_of: str | None = None,
+        party_a_name: str | None = None,
+        party_b_name: str | None = None,
     ) -> CallRecord:
         """Create the record, then place leg A. Raises TwilioApiError (nothing is kept)."""
         call_id = secrets.token_hex(16)  # unguessable: it is part of every webhook URL
@@ -237,6 +244,8 @@ class CallManager:
             confirm_timeout=confirm_timeout,
             announce=announce,
             callback_of=callback_of,
+            party_a_name=party_a_name,
+            party_b_name=party_b_name,
         )
         # The record exists before the request, so it counts against max_concurrent_calls
         # and an early callback (Twilio may call back before the response) finds it.
@@ -428,8 +437,8 @@ class CallManager:
         try:
             party_a, party_b = self.check_parties(callback.caller, callback.other)
             record = await self.async_connect(
-                party_a,
-                party_b,
+                party_a.number,
+                party_b.number,
                 mode=config.mode,
                 time_limit=config.time_limit,
                 greeting=config.greeting,
@@ -438,6 +447,8 @@ class CallManager:
                 confirm_timeout=config.confirm_timeout,
                 announce=config.announce,
                 callback_of=callback.callback_of,
+                party_a_name=callback.caller_name,
+                party_b_name=callback.other_name,
             )
         except CallRefusedError as err:
             self._callback_refused(callback, err.key)
@@ -505,7 +516,7 @@ class CallManager:
         _LOGGER.info(
             "Call %s ended: %s, %s s talk", record.call_id, record.outcome, record.duration
         )
-        self.hass.bus.async_fire(EVENT_CALL_ENDED, ended_event(record))
+        self.hass.bus.async_fire(EVENT_CALL_ENDED, ended_event(record, self.mask))
         self._schedule_price(record, 0)
 
     def _changed(self, *, notify: bool = True) -> None:

@@ -28,7 +28,17 @@ PARALLEL_UPDATES = 0
 
 # Attributes that change with every call and would bloat the recorder's database.
 UNRECORDED = frozenset(
-    {"call_id", "party_a", "party_b", "started_at", "connected_at", "ended_at", "label"}
+    {
+        "call_id",
+        "party_a",
+        "party_b",
+        "party_a_name",
+        "party_b_name",
+        "started_at",
+        "connected_at",
+        "ended_at",
+        "label",
+    }
 )
 
 
@@ -153,6 +163,8 @@ class BridgeSensor(TwilioBridgeEntity, SensorEntity):
                 "ended_at",
                 "party_a",
                 "party_b",
+                "party_a_name",
+                "party_b_name",
                 "outcome",
                 "failed_party",
                 "mode",

@@ -131,8 +131,8 @@ async def _connect(call: ServiceCall) -> ServiceResponse:
     except CallRefusedError as err:
         raise _invalid(err.key, **err.placeholders) from err
     record = await manager.async_connect(
-        party_a,
-        party_b,
+        party_a.number,
+        party_b.number,
         mode=call.data.get(ATTR_MODE, config.mode),
         time_limit=min(call.data.get(ATTR_TIME_LIMIT, config.time_limit), config.time_limit),
         greeting=call.data.get(ATTR_GREETING, config.greeting),
@@ -140,6 +140,8 @@ async def _connect(call: ServiceCall) -> ServiceResponse:
         confirm=Confirm(call.data.get(ATTR_CONFIRM, config.confirm)),
         confirm_timeout=call.data.get(ATTR_CONFIRM_TIMEOUT, config.confirm_timeout),
         announce=call.data.get(ATTR_ANNOUNCE, config.announce),
+        party_a_name=party_a.name,
+        party_b_name=party_b.name,
     )
     return {"call_id": record.call_id, "status": manager.status(record)}
 

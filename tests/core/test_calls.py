@@ -252,6 +252,16 @@ def test_round_trip_through_storage() -> None:
     assert copy == record
 
 
+def test_contact_names_are_stored_and_an_older_log_has_none() -> None:
+    record = new_record()
+    record.party_a_name, record.party_b_name = "Alice", "ボブ"
+    stored = record.to_dict()
+    assert CallRecord.from_dict(stored) == record
+    older = {key: value for key, value in stored.items() if not key.endswith("_name")}
+    restored = CallRecord.from_dict(older)
+    assert (restored.party_a_name, restored.party_b_name) == (None, None)
+
+
 def test_a_answered_but_b_unknown_waits_until_finished_explicitly() -> None:
     record = new_record()
     kinds = play(

@@ -14,7 +14,7 @@ from .conftest import PARTY_A, PARTY_B, Bridge
     ("party_a", "party_b", "key", "message"),
     [
         ("090-1111", PARTY_B, "invalid_number", "party_a is not a valid phone number"),
-        (PARTY_A, "not a number", "invalid_number", "party_b is not a valid phone number"),
+        (PARTY_A, "090-3333-444x", "invalid_number", "party_b is not a valid phone number"),
         (PARTY_A, "0570-123-456", "unsupported_number", "party_b (+81 570-***-456) is a "),
         (PARTY_A, "0990-123-456", "unsupported_number", "premium-rate"),
         ("090-1111-2222", PARTY_A, "same_number", "party_a and party_b are the same number"),

@@ -21,12 +21,15 @@ async def test_event_payloads(bridge: Bridge) -> None:
         "call_id",
         "party_a",
         "party_b",
+        "party_a_name",
+        "party_b_name",
         "mode",
         "label",
         "callback_of",
         "started_at",
     }
     assert started["party_a"] == "+81 90-****-2222"
+    assert (started["party_a_name"], started["party_b_name"]) == (None, None)
     (connected,) = bridge.events["twilio_bridge_call_connected"]
     assert set(connected) == {"call_id", "connected_at"}
     (ended,) = bridge.events["twilio_bridge_call_ended"]
@@ -41,6 +44,7 @@ async def test_event_payloads(bridge: Bridge) -> None:
         "currency",
     }
     assert ended["call_id"] == placed["call_id"]
+    assert (ended["party_b"], ended["party_b_name"]) == ("+81 90-****-4444", None)
     assert (ended["cost"], ended["currency"]) == (64.8, "JPY")
     progress = bridge.events["twilio_bridge_call_progress"]
     assert {(p["leg"], p["status"]) for p in progress} == {

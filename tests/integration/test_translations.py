@@ -47,7 +47,9 @@ def test_every_service_and_field_is_translated(language: str) -> None:
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_every_raised_error_is_translated_with_its_placeholders(language: str) -> None:
     exceptions = load(language)["exceptions"]
-    raised = set(re.findall(r'_invalid\(\s*"(\w+)"', SOURCE)) | {"twilio_error"}
+    raised = set(re.findall(r'(?:_invalid|CallRefusedError)\(\s*"(\w+)"', SOURCE))
+    raised.add("twilio_error")
+    assert {"unknown_contact", "own_number"} <= raised  # the core's refusals are found too
     assert raised <= set(exceptions)
     english = load("en")["exceptions"]
     for key, value in exceptions.items():

@@ -21,6 +21,8 @@ class CallBack:
     caller: str  # E.164
     caller_leg: LegName  # which party the caller was in that call
     other: str  # E.164 of the counterpart
+    caller_name: str | None = None  # contact names, carried over from that call
+    other_name: str | None = None
 
 
 def find_callback(
@@ -36,7 +38,21 @@ def find_callback(
         if record.created_at < since:
             return None  # newest first: every later record is older still
         if caller == record.party_a:
-            return CallBack(record.call_id, caller, "a", record.party_b)
+            return CallBack(
+                record.call_id,
+                caller,
+                "a",
+                record.party_b,
+                record.party_a_name,
+                record.party_b_name,
+            )
         if caller == record.party_b:
-            return CallBack(record.call_id, caller, "b", record.party_a)
+            return CallBack(
+                record.call_id,
+                caller,
+                "b",
+                record.party_a,
+                record.party_b_name,
+                record.party_a_name,
+            )
     return None

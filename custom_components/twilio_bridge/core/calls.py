@@ -182,6 +182,9 @@ class CallRecord:
     fees: Decimal = Decimal(0)  # conference participant fees (not in the legs' prices)
     conference_sid: str | None = None
     talk_ended_at: datetime | None = None  # conference mode: when the room closed
+    # The contact names the call was placed by (None for a number, or an older log).
+    party_a_name: str | None = None
+    party_b_name: str | None = None
 
     @property
     def conference(self) -> bool:
@@ -479,6 +482,8 @@ class CallRecord:
             "fees": str(self.fees),
             "conference_sid": self.conference_sid,
             "talk_ended_at": _iso(self.talk_ended_at),
+            "party_a_name": self.party_a_name,
+            "party_b_name": self.party_b_name,
             "dial": None
             if self.dial is None
             else {
@@ -522,5 +527,7 @@ class CallRecord:
             fees=Decimal(str(data.get("fees", "0"))),
             conference_sid=data.get("conference_sid"),
             talk_ended_at=_parse(data.get("talk_ended_at")),
+            party_a_name=data.get("party_a_name"),
+            party_b_name=data.get("party_b_name"),
             dial=None if not dial else DialResult(**dial),
         )

@@ -26,14 +26,23 @@ def call_status(record: CallRecord) -> str:
     return "ringing_a" if leg_a.status == "ringing" else "queued"
 
 
+def parties(record: CallRecord, mask: Mask) -> dict[str, Any]:
+    """Both parties: the masked numbers, and beside them the contact names (or None)."""
+    return {
+        "party_a": mask(record.party_a),
+        "party_b": mask(record.party_b),
+        "party_a_name": record.party_a_name,
+        "party_b_name": record.party_b_name,
+    }
+
+
 def record_view(record: CallRecord, mask: Mask) -> dict[str, Any]:
     """The record's public view (get_calls, the last-call sensors' attributes)."""
     return {
         "call_id": record.call_id,
         "mode": record.mode,
         "label": record.label,
-        "party_a": mask(record.party_a),
-        "party_b": mask(record.party_b),
+        **parties(record, mask),
         "callback_of": record.callback_of,
         "started_at": record.created_at.isoformat(),
         "connected_at": record.connected_at.isoformat() if record.connected_at else None,
@@ -58,8 +67,7 @@ def started_event(record: CallRecord, mask: Mask) -> dict[str, Any]:
     """Data of twilio_bridge_call_started."""
     return {
         "call_id": record.call_id,
-        "party_a": mask(record.party_a),
-        "party_b": mask(record.party_b),
+        **parties(record, mask),
         "mode": record.mode,
         "label": record.label,
         "callback_of": record.callback_of,
@@ -75,10 +83,11 @@ def connected_event(record: CallRecord) -> dict[str, Any]:
     }
 
 
-def ended_event(record: CallRecord) -> dict[str, Any]:
+def ended_event(record: CallRecord, mask: Mask) -> dict[str, Any]:
     """Data of twilio_bridge_call_ended."""
     return {
         "call_id": record.call_id,
+        **parties(record, mask),
         "outcome": str(record.outcome),
         "failed_party": record.failed_party,
         "duration": record.duration,
