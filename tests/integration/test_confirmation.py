@@ -25,12 +25,17 @@ B_PRESSES_1 = "+819020000001"
 B_VOICEMAIL = "+819020000002"
 B_SILENT = "+819020000003"
 B_TALKS = "+819020000004"
+A_SLOW = "+819010000004"
+A_TOO_SLOW = "+819010000005"
 
 PHONES: dict[str, Any] = {
     A_PRESSES_1: {"answer_after": 3, "hangup_after": None, "digits": "1"},
     # A voicemail answers, records whatever it hears and presses nothing.
     A_VOICEMAIL: {"behavior": "voicemail", "answer_after": 10, "hangup_after": 120},
     A_WRONG_KEY: {"answer_after": 3, "hangup_after": None, "digits": "5"},
+    # Keys pressed this many seconds after the question starts (prompt ~5 s + timeout 8 s).
+    A_SLOW: {"answer_after": 3, "hangup_after": None, "digits": "1", "digits_after": 10},
+    A_TOO_SLOW: {"answer_after": 3, "hangup_after": None, "digits": "1", "digits_after": 40},
     B_PRESSES_1: {"answer_after": 4, "hangup_after": 93, "digits": "1"},
     B_VOICEMAIL: {"behavior": "voicemail", "answer_after": 15, "hangup_after": 120},
     B_SILENT: {"answer_after": 4, "hangup_after": None},
@@ -180,3 +185,15 @@ async def test_confirmation_from_the_configuration(bridge: Bridge) -> None:
     await bridge.connect(A_PRESSES_1, B_TALKS, confirm="none")
     await bridge.play_out()
     assert (await bridge.calls())[0]["outcome"] == "completed"
+
+
+async def test_a_slow_presser_within_the_timeout_is_connected(bridge: Bridge) -> None:
+    call = await one_call(bridge, A_SLOW, B_TALKS, confirm="a")
+    assert (call["outcome"], call["duration"]) == ("completed", 93)
+
+
+async def test_a_key_pressed_after_the_timeout_is_too_late(bridge: Bridge) -> None:
+    call = await one_call(bridge, A_TOO_SLOW, B_TALKS, confirm="a")
+    assert (call["outcome"], call["failed_party"]) == ("not_confirmed", "a")
+    assert bridge.sim.exchanges("gather") == []  # the <Gather> timed out: no action
+    assert [leg.to for leg in bridge.sim.calls] == [A_TOO_SLOW]
