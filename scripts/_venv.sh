@@ -1,12 +1,13 @@
-# Sourced by scripts/test and scripts/demo: make .venv (Python >= 3.13) hold exactly the
-# pinned requirements given as $1. Re-installs only when that file changes.
+# Sourced by scripts/test and scripts/demo: make .venv (Python >= 3.13; PYTHON picks one) hold
+# exactly the pinned requirements given as $1. Re-installs only when that file changes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 
 find_python() {
     local candidate
-    for candidate in python3.13 python3 python; do
+    # PYTHON names the interpreter to use (CI's newest job: the newest Python 3.14).
+    for candidate in ${PYTHON:-} python3.13 python3 python; do
         if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 13))' 2>/dev/null; then
             command -v "$candidate"; return 0
         fi
@@ -22,11 +23,17 @@ find_python() {
     return 1
 }
 
+minor_version() {
+    "$1" -c 'import sys; print(*sys.version_info[:2], sep=".")'
+}
+
 ensure_venv() {
-    local requirements="$ROOT/$1" stamp="$VENV/.installed-$(basename "$1")"
-    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 13))'; then
+    local requirements="$ROOT/$1" stamp="$VENV/.installed-$(basename "$1")" python
+    python="$(find_python)"
+    # A venv of another Python (3.13 for the oldest tree, 3.14 for the newest) is made anew.
+    if [ ! -x "$VENV/bin/python" ] || [ "$(minor_version "$VENV/bin/python")" != "$(minor_version "$python")" ]; then
         rm -rf "$VENV"
-        "$(find_python)" -m venv "$VENV"
+        "$python" -m venv "$VENV"
     fi
     local digest
     digest="$(cat "$requirements" "$ROOT/requirements_test.txt" | sha256sum | cut -d' ' -f1)"
