@@ -1,39 +1,87 @@
-"""Logbook entries for twilio_bridge's events."""
+"""Logbook entries for twilio_bridge's events, in Home Assistant's language, on its entities.
+
+Home Assistant 2025.4 has no translation keys for logbook messages, so the texts are a small
+table here, chosen by `hass.config.language`; the outcome's name comes from the translated
+states of the last-call-status sensor. Each event carries the entity it belongs to, so an
+entity-filtered logbook card lists it and the entry shows that entity's icon.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ENTITY_ID,
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.translation import async_get_cached_translations
 
 from .const import DOMAIN, EVENT_CALL_CONNECTED, EVENT_CALL_ENDED, EVENT_CALL_STARTED
 
 NAME = "Twilio Bridge"
 
-
-def _started(event: Event) -> str:
-    data = event.data
-    return f"placed a call from {data.get('party_a')} to {data.get('party_b')}"
-
-
-def _connected(event: Event) -> str:
-    return "connected the two parties"
-
-
-def _ended(event: Event) -> str:
-    data = event.data
-    cost = data.get("cost")
-    price = "" if cost is None else f", {cost:g} {data.get('currency', '')}"
-    return f"call ended: {data.get('outcome')}, {data.get('duration') or 0} s talk{price}"
-
-
-DESCRIBERS: dict[str, Callable[[Event], str]] = {
-    EVENT_CALL_STARTED: _started,
-    EVENT_CALL_CONNECTED: _connected,
-    EVENT_CALL_ENDED: _ended,
+# The entity each event is about: (platform, description key).
+ENTITY_OF_EVENT = {
+    EVENT_CALL_STARTED: ("binary_sensor", "call_in_progress"),
+    EVENT_CALL_CONNECTED: ("binary_sensor", "call_in_progress"),
+    EVENT_CALL_ENDED: ("sensor", "last_call_status"),
 }
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        EVENT_CALL_STARTED: "placed a call from {party_a} to {party_b}",
+        EVENT_CALL_CONNECTED: "connected the two parties",
+        EVENT_CALL_ENDED: "call ended: {outcome}, {duration} s talk{price}",
+        "price": ", {cost:g} {currency}",
+    },
+    "ja": {
+        EVENT_CALL_STARTED: "{party_a} から {party_b} への通話を発信しました",
+        EVENT_CALL_CONNECTED: "二人の通話がつながりました",
+        EVENT_CALL_ENDED: "通話が終了しました: {outcome}、通話時間 {duration} 秒{price}",
+        "price": "、{cost:g} {currency}",
+    },
+}
+
+
+def logbook_entity_id(hass: HomeAssistant, account_sid: str, event_type: str) -> str | None:
+    """The entity id (as the user may have renamed it) an event's logbook entry belongs to."""
+    if event_type not in ENTITY_OF_EVENT:
+        return None
+    platform, key = ENTITY_OF_EVENT[event_type]
+    return er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{account_sid}_{key}")
+
+
+def _texts(language: str) -> Mapping[str, str]:
+    return TEXTS.get(language.split("-", maxsplit=1)[0].lower(), TEXTS["en"])
+
+
+def _outcome_name(hass: HomeAssistant, outcome: Any) -> str:
+    key = f"component.{DOMAIN}.entity.sensor.last_call_status.state.{outcome}"
+    for language in (hass.config.language, "en"):
+        name = async_get_cached_translations(hass, language, "entity", DOMAIN).get(key)
+        if name:
+            return name
+    return str(outcome)
+
+
+def describe(hass: HomeAssistant, event_type: str, data: Mapping[str, Any]) -> str:
+    """The logbook message of one event, in Home Assistant's language."""
+    texts = _texts(hass.config.language)
+    cost = data.get("cost")
+    fields = {
+        "party_a": data.get("party_a"),
+        "party_b": data.get("party_b"),
+        "outcome": _outcome_name(hass, data.get("outcome")),
+        "duration": data.get("duration") or 0,
+        "price": ""
+        if cost is None
+        else texts["price"].format(cost=cost, currency=data.get("currency", "")),
+    }
+    return texts[event_type].format(**fields)
 
 
 @callback
@@ -42,13 +90,19 @@ def async_describe_events(
     async_describe_event: Callable[[str, str, Callable[[Event], dict[str, Any]]], None],
 ) -> None:
     """Describe call events in the logbook (progress events are too chatty to list)."""
-    for event_type, describe in DESCRIBERS.items():
-        async_describe_event(DOMAIN, event_type, _entry(describe))
+    for event_type in ENTITY_OF_EVENT:
+        async_describe_event(DOMAIN, event_type, _entry(hass, event_type))
 
 
-def _entry(describe: Callable[[Event], str]) -> Callable[[Event], dict[str, Any]]:
+def _entry(hass: HomeAssistant, event_type: str) -> Callable[[Event], dict[str, Any]]:
     @callback
     def entry(event: Event) -> dict[str, Any]:
-        return {LOGBOOK_ENTRY_NAME: NAME, LOGBOOK_ENTRY_MESSAGE: describe(event)}
+        described = {
+            LOGBOOK_ENTRY_NAME: NAME,
+            LOGBOOK_ENTRY_MESSAGE: describe(hass, event_type, event.data),
+        }
+        if entity_id := event.data.get("entity_id"):
+            described[LOGBOOK_ENTRY_ENTITY_ID] = entity_id
+        return described
 
     return entry

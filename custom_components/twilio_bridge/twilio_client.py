@@ -59,6 +59,22 @@ def _call_info(call: Any) -> CallInfo:
 
 
 @dataclass(frozen=True)
+class NumberInfo:
+    """One of the account's IncomingPhoneNumbers."""
+
+    phone_number: str
+    voice: bool
+
+
+@dataclass(frozen=True)
+class WebhookFailure:
+    """A Twilio notification that a webhook request of a call failed (11200, 11205, ...)."""
+
+    code: int | None  # None: inferred (Twilio's notifications were not available)
+    url: str | None
+
+
+@dataclass(frozen=True)
 class NewCall:
     """What Calls.create needs for one leg."""
 
@@ -133,6 +149,35 @@ class TwilioApi:
             "Calls.list", self._client.calls.list_async(parent_call_sid=parent_sid, limit=20)
         )
         return [_call_info(call) for call in calls]
+
+    async def incoming_numbers(self, phone_number: str) -> list[NumberInfo]:
+        """The account's numbers equal to `phone_number` (proves the credentials too)."""
+        numbers = await self._run(
+            "IncomingPhoneNumbers.list",
+            self._client.incoming_phone_numbers.list_async(phone_number=phone_number, limit=20),
+        )
+        return [
+            NumberInfo(
+                phone_number=str(number.phone_number),
+                voice=bool((number.capabilities or {}).get("voice", False)),
+            )
+            for number in numbers
+            if number.phone_number == phone_number
+        ]
+
+    async def webhook_failures(self, sid: str) -> list[WebhookFailure]:
+        """The notifications Twilio logged for a call (e.g. its Url could not be fetched)."""
+        notifications = await self._run(
+            "Notifications.list", self._client.calls(sid).notifications.list_async(limit=20)
+        )
+        failures = []
+        for notification in notifications:
+            try:
+                code = int(notification.error_code or 0)
+            except ValueError:
+                continue
+            failures.append(WebhookFailure(code=code, url=notification.request_url))
+        return failures
 
     async def redirect(self, sid: str, twiml: str) -> CallInfo:
         """Replace what an in-progress call is doing (e.g. say a message, then hang up)."""
