@@ -8,6 +8,7 @@ simulator when asked, and bound every request with a timeout the SDK does not ap
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -74,6 +75,19 @@ class WebhookFailure:
     url: str | None
 
 
+def _page_error(err: TwilioException) -> tuple[int | None, int | None, str]:
+    """(HTTP status, Twilio code, message) of a failed list request, as far as known."""
+    response = err.args[1] if len(err.args) > 1 else None
+    status = getattr(response, "status_code", None)
+    try:
+        body = json.loads(getattr(response, "text", "") or "{}")
+        code = int(body["code"])
+        message = str(body.get("message", ""))
+    except (ValueError, TypeError, KeyError):
+        return status, None, type(err).__name__
+    return status, code, message
+
+
 @dataclass(frozen=True)
 class NewCall:
     """What Calls.create needs for one leg."""
@@ -119,7 +133,13 @@ class TwilioApi:
             ) from err
         except TimeoutError as err:
             raise TwilioApiError(f"{operation} timed out") from err
-        except (TwilioException, aiohttp.ClientError, OSError) as err:
+        except TwilioException as err:
+            # A list page that is not 200 comes as TwilioException(message, response).
+            status, code, message = _page_error(err)
+            raise TwilioApiError(
+                f"{operation} failed: {message}", code=code, status=status
+            ) from err
+        except (aiohttp.ClientError, OSError) as err:
             raise TwilioApiError(f"{operation} failed: {type(err).__name__}") from err
 
     async def create_call(self, call: NewCall) -> CallInfo:
