@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .const import DOMAIN
 from .manager import CallManager
-
-if TYPE_CHECKING:
-    from .runtime import TwilioBridgeConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,11 +48,10 @@ def take_snapshot(manager: CallManager) -> BridgeSnapshot:
 class BridgeCoordinator(DataUpdateCoordinator[BridgeSnapshot]):
     """Holds the latest snapshot; never polls (update_interval is None)."""
 
-    config_entry: TwilioBridgeConfigEntry
+    # The entry is typed loosely here: runtime.py (which types it) holds this coordinator.
+    config_entry: ConfigEntry
 
-    def __init__(
-        self, hass: HomeAssistant, entry: TwilioBridgeConfigEntry, manager: CallManager
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, manager: CallManager) -> None:
         super().__init__(hass, _LOGGER, config_entry=entry, name=DOMAIN, update_interval=None)
         self.manager = manager
         self.data = take_snapshot(manager)

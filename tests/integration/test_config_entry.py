@@ -201,9 +201,7 @@ async def test_the_call_log_and_entities_of_the_yaml_only_version_carry_over(  #
     assert await async_setup_component(hass, DOMAIN, bridge_config(sim, f"http://127.0.0.1:{port}"))
     await hass.async_block_till_done()
     entry = loaded_entry(hass)
-    (call,) = (
-        await hass.services.async_call(DOMAIN, "get_calls", {}, blocking=True, return_response=True)
-    )["calls"]  # type: ignore[index]
+    (call,) = await Bridge(hass=hass, sim=sim, base_url="").calls()
     assert (call["call_id"], call["label"], call["duration"], call["cost"]) == (
         "0123456789abcdef0123456789abcdef",
         "before the update",

@@ -17,7 +17,15 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.twilio_bridge.const import DOMAIN
 from simulator.harness import Simulator
 
-from .conftest import PARTY_A, PARTY_B, TWILIO_NUMBER, free_port, loaded_entry, serve
+from .conftest import (
+    PARTY_A,
+    PARTY_B,
+    TWILIO_NUMBER,
+    Bridge,
+    free_port,
+    loaded_entry,
+    serve,
+)
 
 
 @pytest.fixture
@@ -86,15 +94,9 @@ async def test_ui_setup_checks_twilio_then_creates_the_entry_its_device_and_enti
     assert all(e.device_id == device.id for e in entities)
 
     # It places calls like the YAML setup does.
-    placed = await hass.services.async_call(
-        DOMAIN,
-        "connect",
-        {"party_a": PARTY_A, "party_b": PARTY_B},
-        blocking=True,
-        return_response=True,
-    )
-    await sim.run_until_idle()
-    await hass.async_block_till_done()
+    bridge = Bridge(hass=hass, sim=sim, base_url=served)
+    placed = await bridge.connect(PARTY_A, PARTY_B)
+    await bridge.play_out()
     state = hass.states.get("sensor.twilio_bridge_last_call_duration")
     assert state.state == "93"
     assert state.attributes["call_id"] == placed["call_id"]

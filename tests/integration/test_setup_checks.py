@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.twilio_bridge.const import DOMAIN
 from simulator.harness import Simulator
 
-from .conftest import PARTY_A, PARTY_B, bridge_config, free_port, serve
+from .conftest import PARTY_A, PARTY_B, Bridge, bridge_config, free_port, serve
 
 
 async def set_up(
@@ -180,13 +180,8 @@ async def test_a_call_twilio_cannot_announce_ends_as_webhook_unreachable(  # noq
     freezer: FrozenDateTimeFactory,
 ) -> None:
     base_url = await set_up(hass, aiohttp_client, sim, served=False)
-    placed = await hass.services.async_call(
-        DOMAIN,
-        "connect",
-        {"party_a": PARTY_A, "party_b": PARTY_B},
-        blocking=True,
-        return_response=True,
-    )
+    bridge = Bridge(hass=hass, sim=sim, base_url=base_url)
+    placed = await bridge.connect(PARTY_A, PARTY_B)
     await sim.run_until_idle()
     (leg_a,) = sim.calls  # B was never dialed
     assert leg_a.status == "completed"
@@ -196,9 +191,7 @@ async def test_a_call_twilio_cannot_announce_ends_as_webhook_unreachable(  # noq
     freezer.tick(timedelta(seconds=81))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    (call,) = (
-        await hass.services.async_call(DOMAIN, "get_calls", {}, blocking=True, return_response=True)
-    )["calls"]  # type: ignore[index]
+    (call,) = await bridge.calls()
     assert (call["call_id"], call["outcome"], call["failed_party"]) == (
         placed["call_id"],
         "webhook_unreachable",
