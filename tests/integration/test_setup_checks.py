@@ -204,3 +204,13 @@ async def test_a_call_twilio_cannot_announce_ends_as_webhook_unreachable(  # noq
     assert issue.translation_placeholders == {"url": answer_url, "code": "-"}
     state = hass.states.get("sensor.twilio_bridge_last_call_status")
     assert state.state == "webhook_unreachable"
+
+    # Once the URL answers, the next call goes through and the issue is gone.
+    await serve(hass, aiohttp_client, int(base_url.rsplit(":", 1)[1]))
+    await bridge.connect(PARTY_A, PARTY_B)
+    await bridge.play_out()
+    assert issue_registry.async_get_issue(DOMAIN, "webhook_unreachable") is None
+    assert [call["outcome"] for call in await bridge.calls()] == [
+        "completed",
+        "webhook_unreachable",
+    ]
