@@ -64,9 +64,11 @@ from .core.webhooks import (
     LegStatusChanged,
 )
 from .data import BridgeConfig
+from .logbook import logbook_entity_id
 from .store import CallLogStore
 from .timers import Timers
 from .twilio_client import CallInfo, NewCall, TwilioApi, TwilioApiError
+from .unreachable import async_answer_failure, report_unreachable, webhook_reached
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -141,6 +143,10 @@ class CallManager:
     @callback
     def async_stop(self) -> None:
         self.timers.stop()
+
+    async def async_save_now(self) -> None:
+        """Write the log now (unload): the next manager resumes the calls in progress."""
+        await self._store.async_save_now(list(self._records.values()), self._totals)
 
     # ------------------------------------------------------------------ queries
 
@@ -275,7 +281,7 @@ class CallManager:
         self._totals.calls += 1
         self._trim_log()
         _LOGGER.info("Call %s placed: %s -> %s", call_id, party_a.masked, party_b.masked)
-        self.hass.bus.async_fire(EVENT_CALL_STARTED, started_event(record, self.mask))
+        self._fire(EVENT_CALL_STARTED, started_event(record, self.mask))
         # By then leg A has been answered or has ended: if no callback said which, ask.
         self._schedule_reconcile(record, float(self.config.ring_timeout + RECONCILE_AFTER_RING))
         self._changed()
@@ -295,6 +301,7 @@ class CallManager:
         """TwiML for a party who answered: bridge mode dials B from A's call."""
         if leg == "b" and not record.conference:
             return twiml.hangup()  # bridge mode never calls B with a URL of its own
+        webhook_reached(self.hass)
         changes = record.mark_answered(leg, event.call_sid, dt_util.utcnow())
         self._apply(record, changes)
         if record.awaits_confirmation(leg):
@@ -458,7 +465,7 @@ class CallManager:
             self._callback_refused(callback, "twilio_error")
             return
         _LOGGER.info("Call %s calls back call %s", record.call_id, callback.callback_of)
-        self.hass.bus.async_fire(EVENT_CALLBACK, callback_event(record))
+        self._fire(EVENT_CALLBACK, callback_event(record))
 
     def _callback_refused(self, callback: CallBack, reason: str) -> None:
         _LOGGER.info(
@@ -467,7 +474,7 @@ class CallManager:
             callback.callback_of,
             reason,
         )
-        self.hass.bus.async_fire(
+        self._fire(
             EVENT_CALLBACK_REFUSED,
             {
                 "caller": self.mask(callback.caller),
@@ -494,7 +501,7 @@ class CallManager:
                 )
             elif change.kind == "connected":
                 _LOGGER.debug("Call %s connected", record.call_id)
-                self.hass.bus.async_fire(EVENT_CALL_CONNECTED, connected_event(record))
+                self._fire(EVENT_CALL_CONNECTED, connected_event(record))
             elif change.kind == "ended":
                 self._ended(record)
         if record.conference:
@@ -516,8 +523,13 @@ class CallManager:
         _LOGGER.info(
             "Call %s ended: %s, %s s talk", record.call_id, record.outcome, record.duration
         )
-        self.hass.bus.async_fire(EVENT_CALL_ENDED, ended_event(record, self.mask))
+        self._fire(EVENT_CALL_ENDED, ended_event(record, self.mask))
         self._schedule_price(record, 0)
+
+    def _fire(self, event_type: str, data: dict[str, Any]) -> None:
+        """Fire a call event; its entity_id lets entity-filtered logbooks show it."""
+        entity_id = logbook_entity_id(self.hass, self.config.account_sid, event_type)
+        self.hass.bus.async_fire(event_type, {**data, "entity_id": entity_id})
 
     def _changed(self, *, notify: bool = True) -> None:
         """Save soon (coalesced), and refresh the entities if they may show something new."""
@@ -592,11 +604,22 @@ class CallManager:
                     self._apply(record, self._from_resource(record, "b", info))
                 if record.active and not children:
                     # Twilio never dialed B: nothing more will come.
-                    self._apply(record, record.finish(dt_util.utcnow()))
+                    await self._async_finish_undialed(record)
         except TwilioApiError as err:
             _LOGGER.warning("Could not reconcile call %s: %s", record.call_id, err)
         if record.active:
             self._schedule_reconcile(record, RECONCILE_RETRY)
+
+    async def _async_finish_undialed(self, record: CallRecord) -> None:
+        """Close a call that never reached B: maybe because Twilio could not reach us."""
+        failure = await async_answer_failure(
+            self.api, record, self.url(URL_ANSWER, call_id=record.call_id)
+        )
+        if failure is None:
+            self._apply(record, record.finish(dt_util.utcnow()))
+            return
+        report_unreachable(self.hass, record.call_id, failure)
+        self._apply(record, record.finish_unreachable(dt_util.utcnow()))
 
     @staticmethod
     def _from_resource(record: CallRecord, leg: LegName, info: CallInfo) -> list[Change]:

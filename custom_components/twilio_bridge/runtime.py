@@ -1,16 +1,23 @@
-"""The runtime holder kept under a HassKey: what services, views and entities reach for."""
+"""The runtime holder kept in the config entry's runtime_data: what services and views use."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
 from .data import BridgeConfig
 from .manager import CallManager
+
+if TYPE_CHECKING:
+    from .coordinator import BridgeCoordinator
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -57,7 +64,20 @@ class TwilioBridgeData:
 
     config: BridgeConfig
     manager: CallManager
+    coordinator: BridgeCoordinator
     rejections: RejectionLog = field(default_factory=RejectionLog)
+    webhooks: Counter[str] = field(default_factory=Counter)  # genuine requests, by webhook
 
 
-DATA_KEY: HassKey[TwilioBridgeData] = HassKey(DOMAIN)
+type TwilioBridgeConfigEntry = ConfigEntry[TwilioBridgeData]
+
+# Set while configuration.yaml has a twilio_bridge: block: it then owns the entry's settings.
+YAML_PRESENT: HassKey[bool] = HassKey(f"{DOMAIN}_yaml")
+
+
+def loaded_runtime(hass: HomeAssistant) -> TwilioBridgeData | None:
+    """The runtime of the (single) loaded entry; None when nothing is set up."""
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        data: TwilioBridgeData = entry.runtime_data
+        return data
+    return None

@@ -15,17 +15,34 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import UnitOfTime
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType, StateType
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from .coordinator import BridgeCoordinator, BridgeSnapshot
 from .core.calls import Outcome
 from .entity import TwilioBridgeEntity
-from .manager import CallManager
-from .runtime import DATA_KEY
+from .runtime import TwilioBridgeConfigEntry
 
 PARALLEL_UPDATES = 0
 
+# The last call's record, shown as attributes of the "last call" sensors.
+LAST_CALL_ATTRIBUTES = (
+    "call_id",
+    "started_at",
+    "connected_at",
+    "ended_at",
+    "party_a",
+    "party_b",
+    "party_a_name",
+    "party_b_name",
+    "outcome",
+    "failed_party",
+    "mode",
+    "label",
+    "cost",
+    "currency",
+)
 # Attributes that change with every call and would bloat the recorder's database.
 UNRECORDED = frozenset(
     {
@@ -44,16 +61,13 @@ UNRECORDED = frozenset(
 
 @dataclass(frozen=True, kw_only=True)
 class BridgeSensorDescription(SensorEntityDescription):
-    value_fn: Callable[[CallManager], StateType]
+    value_fn: Callable[[BridgeSnapshot], StateType]
     last_call: bool = False  # carries the last finished call's record as attributes
     monetary: bool = False
 
 
-def _last(manager: CallManager, field: str) -> Any:
-    record = manager.last_finished()
-    if record is None:
-        return None
-    return manager.view(record)[field]
+def _last(snapshot: BridgeSnapshot, field: str) -> Any:
+    return None if snapshot.last_call is None else snapshot.last_call[field]
 
 
 SENSORS: tuple[BridgeSensorDescription, ...] = (
@@ -62,82 +76,85 @@ SENSORS: tuple[BridgeSensorDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
         suggested_unit_of_measurement=UnitOfTime.SECONDS,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda m: _last(m, "duration"),
+        # No state class on purpose: with one, the history shows long-term statistics
+        # (5-minute and hourly means of a value held between calls), which hides the calls.
+        # Without it the history shows each call's duration as it was recorded.
+        value_fn=lambda s: _last(s, "duration"),
         last_call=True,
     ),
     BridgeSensorDescription(
         key="last_call_status",
         device_class=SensorDeviceClass.ENUM,
         options=[str(outcome) for outcome in Outcome],
-        value_fn=lambda m: _last(m, "outcome"),
+        value_fn=lambda s: _last(s, "outcome"),
         last_call=True,
     ),
     BridgeSensorDescription(
         key="last_call_cost",
         device_class=SensorDeviceClass.MONETARY,
         suggested_display_precision=1,
-        value_fn=lambda m: _last(m, "cost"),
+        value_fn=lambda s: _last(s, "cost"),
         last_call=True,
         monetary=True,
     ),
     BridgeSensorDescription(
         key="active_calls",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda m: len(m.active_records()),
+        value_fn=lambda s: s.active_calls,
     ),
     BridgeSensorDescription(
         key="calls_this_month",
         state_class=SensorStateClass.TOTAL,
-        value_fn=lambda m: m.totals.calls,
+        value_fn=lambda s: s.calls_this_month,
     ),
     BridgeSensorDescription(
         key="talk_time_this_month",
         device_class=SensorDeviceClass.DURATION,
+        # Whole seconds, shown as seconds: a suggested unit of minutes stored 2.55 min for
+        # 153 s, which the frontend then showed as 2m32s. The user may still pick a unit.
         native_unit_of_measurement=UnitOfTime.SECONDS,
-        suggested_unit_of_measurement=UnitOfTime.MINUTES,
-        suggested_display_precision=2,
+        suggested_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_display_precision=0,
         state_class=SensorStateClass.TOTAL,
-        value_fn=lambda m: m.totals.talk_seconds,
+        value_fn=lambda s: s.talk_seconds_this_month,
     ),
     BridgeSensorDescription(
         key="cost_this_month",
         device_class=SensorDeviceClass.MONETARY,
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=1,
-        value_fn=lambda m: float(m.totals.cost),
+        value_fn=lambda s: s.cost_this_month,
         monetary=True,
     ),
 )
 
 
-async def async_setup_platform(
+async def async_setup_entry(
     hass: HomeAssistant,
-    config: ConfigType,
-    async_add_entities: AddEntitiesCallback,
-    discovery_info: DiscoveryInfoType | None = None,
+    entry: TwilioBridgeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the sensors (loaded by discovery from the integration's YAML)."""
-    if discovery_info is None:
-        return
-    manager = hass.data[DATA_KEY].manager
-    async_add_entities(BridgeSensor(manager, description) for description in SENSORS)
+    """Set up the sensors."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(BridgeSensor(coordinator, description) for description in SENSORS)
 
 
 class BridgeSensor(TwilioBridgeEntity, SensorEntity):
-    """A sensor computed from the call manager's state."""
+    """A sensor computed from the coordinator's snapshot."""
 
     entity_description: BridgeSensorDescription
     _unrecorded_attributes = UNRECORDED
 
-    def __init__(self, manager: CallManager, description: BridgeSensorDescription) -> None:
-        super().__init__(manager, description, "sensor")
+    def __init__(
+        self, coordinator: BridgeCoordinator, description: BridgeSensorDescription
+    ) -> None:
+        super().__init__(coordinator, description, "sensor")
         if description.monetary:
-            self._attr_native_unit_of_measurement = manager.config.rates.currency
+            self._attr_native_unit_of_measurement = coordinator.data.currency
 
     @property
     def native_value(self) -> StateType:
-        return self.entity_description.value_fn(self.manager)
+        return self.entity_description.value_fn(self.coordinator.data)
 
     @property
     def last_reset(self) -> datetime | None:
@@ -148,28 +165,7 @@ class BridgeSensor(TwilioBridgeEntity, SensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        if not self.entity_description.last_call:
+        last_call = self.coordinator.data.last_call
+        if not self.entity_description.last_call or last_call is None:
             return None
-        record = self.manager.last_finished()
-        if record is None:
-            return None
-        view = self.manager.view(record)
-        return {
-            key: view[key]
-            for key in (
-                "call_id",
-                "started_at",
-                "connected_at",
-                "ended_at",
-                "party_a",
-                "party_b",
-                "party_a_name",
-                "party_b_name",
-                "outcome",
-                "failed_party",
-                "mode",
-                "label",
-                "cost",
-                "currency",
-            )
-        }
+        return {key: last_call[key] for key in LAST_CALL_ATTRIBUTES}

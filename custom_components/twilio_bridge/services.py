@@ -40,7 +40,7 @@ from .const import (
 from .core.calls import Confirm
 from .core.guards import CallRefusedError
 from .core.texts import MAX_LABEL, MAX_SPOKEN_TEXT, TextTooLongError, clean_text
-from .runtime import DATA_KEY, TwilioBridgeData
+from .runtime import TwilioBridgeData, loaded_runtime
 from .twilio_client import TwilioApiError
 
 # Seconds a party has to press 1: long enough to find the key, short enough that a
@@ -116,7 +116,7 @@ def _reports_twilio_errors(handler: Handler) -> Handler:
 
 def _data(call: ServiceCall) -> TwilioBridgeData:
     """The runtime data; a clear error when the integration is not set up."""
-    data = call.hass.data.get(DATA_KEY)
+    data = loaded_runtime(call.hass)
     if data is None:
         raise _invalid("not_configured")
     return data

@@ -52,6 +52,11 @@ class CallLogStore:
             self._pending = True
             self._store.async_delay_save(self._data, SAVE_DELAY)
 
+    async def async_save_now(self, records: Iterable[CallRecord], totals: MonthTotals) -> None:
+        """Write at once (unload): a pending delayed write is replaced by this one."""
+        self._records, self._totals = records, totals
+        await self._store.async_save(self._data())
+
     def _data(self) -> dict[str, Any]:
         self._pending = False  # what changes from now on needs another write
         return {

@@ -8,6 +8,7 @@ simulator when asked, and bound every request with a timeout the SDK does not ap
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -60,11 +61,12 @@ def _call_info(call: Any) -> CallInfo:
 
 @dataclass(frozen=True)
 class NumberInfo:
-    """The parts of an IncomingPhoneNumber resource the integration uses."""
+    """One of the account's IncomingPhoneNumbers: the parts the integration uses."""
 
     sid: str
     phone_number: str
-    voice_url: str | None
+    voice: bool  # voice-capable
+    voice_url: str | None  # where Twilio asks what to do with a call to the number
     voice_method: str
 
 
@@ -72,9 +74,31 @@ def _number_info(number: Any) -> NumberInfo:
     return NumberInfo(
         sid=str(number.sid),
         phone_number=str(number.phone_number),
+        voice=bool((getattr(number, "capabilities", None) or {}).get("voice", False)),
         voice_url=getattr(number, "voice_url", None) or None,
         voice_method=str(getattr(number, "voice_method", None) or "POST"),
     )
+
+
+@dataclass(frozen=True)
+class WebhookFailure:
+    """A Twilio notification that a webhook request of a call failed (11200, 11205, ...)."""
+
+    code: int | None  # None: inferred (Twilio's notifications were not available)
+    url: str | None
+
+
+def _page_error(err: TwilioException) -> tuple[int | None, int | None, str]:
+    """(HTTP status, Twilio code, message) of a failed list request, as far as known."""
+    response = err.args[1] if len(err.args) > 1 else None
+    status = getattr(response, "status_code", None)
+    try:
+        body = json.loads(getattr(response, "text", "") or "{}")
+        code = int(body["code"])
+        message = str(body.get("message", ""))
+    except (ValueError, TypeError, KeyError):
+        return status, None, type(err).__name__
+    return status, code, message
 
 
 @dataclass(frozen=True)
@@ -122,7 +146,13 @@ class TwilioApi:
             ) from err
         except TimeoutError as err:
             raise TwilioApiError(f"{operation} timed out") from err
-        except (TwilioException, aiohttp.ClientError, OSError) as err:
+        except TwilioException as err:
+            # A list page that is not 200 comes as TwilioException(message, response).
+            status, code, message = _page_error(err)
+            raise TwilioApiError(
+                f"{operation} failed: {message}", code=code, status=status
+            ) from err
+        except (aiohttp.ClientError, OSError) as err:
             raise TwilioApiError(f"{operation} failed: {type(err).__name__}") from err
 
     async def create_call(self, call: NewCall) -> CallInfo:
@@ -152,6 +182,28 @@ class TwilioApi:
             "Calls.list", self._client.calls.list_async(parent_call_sid=parent_sid, limit=20)
         )
         return [_call_info(call) for call in calls]
+
+    async def incoming_numbers(self, phone_number: str) -> list[NumberInfo]:
+        """The account's numbers equal to `phone_number` (proves the credentials too)."""
+        numbers = await self._run(
+            "IncomingPhoneNumbers.list",
+            self._client.incoming_phone_numbers.list_async(phone_number=phone_number, limit=20),
+        )
+        return [_number_info(number) for number in numbers if number.phone_number == phone_number]
+
+    async def webhook_failures(self, sid: str) -> list[WebhookFailure]:
+        """The notifications Twilio logged for a call (e.g. its Url could not be fetched)."""
+        notifications = await self._run(
+            "Notifications.list", self._client.calls(sid).notifications.list_async(limit=20)
+        )
+        failures = []
+        for notification in notifications:
+            try:
+                code = int(notification.error_code or 0)
+            except ValueError:
+                continue
+            failures.append(WebhookFailure(code=code, url=notification.request_url))
+        return failures
 
     async def redirect(self, sid: str, twiml: str) -> CallInfo:
         """Replace what an in-progress call is doing (e.g. say a message, then hang up)."""
@@ -191,14 +243,8 @@ class TwilioApi:
 
     async def find_number(self, e164: str) -> NumberInfo | None:
         """The account's IncomingPhoneNumber for `e164` (None: not on this account)."""
-        numbers = await self._run(
-            "IncomingPhoneNumbers.list",
-            self._client.incoming_phone_numbers.list_async(phone_number=e164, limit=20),
-        )
-        for number in numbers:
-            if getattr(number, "phone_number", None) == e164:
-                return _number_info(number)
-        return None
+        numbers = await self.incoming_numbers(e164)
+        return numbers[0] if numbers else None
 
     async def set_voice_url(self, sid: str, url: str | None, method: str = "POST") -> NumberInfo:
         """Point the number's incoming calls at `url` (None or "" clears it)."""

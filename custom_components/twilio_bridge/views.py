@@ -53,7 +53,7 @@ from .core.webhooks import (
     parse_incoming,
     parse_leg_status,
 )
-from .runtime import DATA_KEY, TwilioBridgeData
+from .runtime import TwilioBridgeData, loaded_runtime
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -109,6 +109,7 @@ class TwilioWebhookView(HomeAssistantView):
         ):
             data.rejections.refused(self.name, "no valid signature")
             return _status(HTTPStatus.FORBIDDEN)
+        data.webhooks[self.name] += 1
         return form
 
     async def post(self, request: web.Request, call_id: str, leg: str = "a") -> web.Response:
@@ -116,7 +117,7 @@ class TwilioWebhookView(HomeAssistantView):
         if leg not in LEGS:
             return _status(HTTPStatus.NOT_FOUND)
         leg_name: LegName = "a" if leg == "a" else "b"
-        data = request.app[KEY_HASS].data.get(DATA_KEY)
+        data = loaded_runtime(request.app[KEY_HASS])
         if data is None:
             return self._fallback()  # not set up (views outlive an unload): nothing to change
         form = await self._signed_form(request, data)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -115,6 +117,25 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+async def serve(
+    hass: HomeAssistant, aiohttp_client: ClientSessionGenerator, port: int
+) -> TestClient:
+    """Serve Home Assistant's HTTP app on `port`, as its own server would.
+
+    Like Home Assistant's server, the router stays open: views registered later (the
+    integration's, at setup) still answer.
+    """
+    assert await async_setup_component(hass, "http", {})
+    hass.http.app._router.freeze = lambda: None  # type: ignore[method-assign]
+    return await aiohttp_client(hass.http.app, server_kwargs={"port": port})
+
+
+def loaded_entry(hass: HomeAssistant) -> ConfigEntry:
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
+
+
 @pytest.fixture
 async def bridge(
     hass: HomeAssistant,
@@ -123,14 +144,15 @@ async def bridge(
     sim: Simulator,
     bridge_overrides: dict[str, Any],
 ) -> Bridge:
-    # The public URL must be known before setup (webhooks are signed over it), and views
-    # must be registered before the server starts: so choose the port first.
+    # The public URL must be known before setup (webhooks are signed over it), and the
+    # server must answer at setup (the webhook self-test): so serve on a chosen port first.
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
+    await serve(hass, aiohttp_client, port)
     config = bridge_config(sim, base_url, **bridge_overrides)
     assert await async_setup_component(hass, DOMAIN, config)
     await hass.async_block_till_done()
-    await aiohttp_client(hass.http.app, server_kwargs={"port": port})
+    loaded_entry(hass)
     harness = Bridge(hass=hass, sim=sim, base_url=base_url)
     for event_type in (
         EVENT_CALL_STARTED,

@@ -13,14 +13,13 @@ from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import Event
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.twilio_bridge.const import DOMAIN, EVENT_CALLBACK, EVENT_CALLBACK_REFUSED
 from custom_components.twilio_bridge.core.numbers import mask_number
-from custom_components.twilio_bridge.logbook import DESCRIBERS
-from custom_components.twilio_bridge.runtime import DATA_KEY
+from custom_components.twilio_bridge.logbook import describe
+from custom_components.twilio_bridge.runtime import TwilioBridgeData, loaded_runtime
 from custom_components.twilio_bridge.voice_url import ISSUE_VOICE_URL, async_sync_voice_url
 
 from .conftest import PARTY_A, PARTY_B, SCENARIO, TWILIO_NUMBER, Bridge
@@ -35,6 +34,12 @@ CALLBACK = {"callback": True, "manage_number": True}
 def scenario() -> dict[str, Any]:
     # The number's Voice URL points at another app before Home Assistant manages it.
     return {**SCENARIO, "numbers": [{"number": TWILIO_NUMBER, "voice_url": PREVIOUS_VOICE_URL}]}
+
+
+def runtime_of(bridge: Bridge) -> TwilioBridgeData:
+    runtime = loaded_runtime(bridge.hass)
+    assert runtime is not None
+    return runtime
 
 
 def number_settings(bridge: Bridge) -> Any:
@@ -87,9 +92,9 @@ async def test_a_recent_party_calls_back_free_and_is_connected_to_the_other(
     assert (newest["party_a"], newest["party_b"]) == (mask_number(PARTY_B), mask_number(PARTY_A))
     # The caller (PARTY_B) hangs up 93 s after answering; the other answered 3 s into that.
     assert (newest["outcome"], newest["duration"]) == ("completed", 90)
-    assert bridge.events[EVENT_CALLBACK] == [
-        {"call_id": newest["call_id"], "callback_of": original}
-    ]
+    (called_back,) = bridge.events[EVENT_CALLBACK]
+    assert called_back["call_id"] == newest["call_id"]
+    assert called_back["callback_of"] == original
     # Two outbound legs are billed; the rejected inbound call is not.
     billed = {c.sid for c in bridge.sim.calls if c.price}
     assert inbound not in billed
@@ -140,12 +145,12 @@ async def test_the_budget_reached_refuses_the_call_back_and_says_why(
     await let_the_callback_start(bridge, freezer)
     assert len(await bridge.calls()) == 1
     (refused,) = bridge.events[EVENT_CALLBACK_REFUSED]
-    assert refused == {
+    assert {key: refused[key] for key in ("caller", "callback_of", "reason")} == {
         "caller": mask_number(PARTY_B),
         "callback_of": original,
         "reason": "budget_reached",
     }
-    line = DESCRIBERS[EVENT_CALLBACK_REFUSED](Event(EVENT_CALLBACK_REFUSED, refused))
+    line = describe(bridge.hass, EVENT_CALLBACK_REFUSED, refused)
     assert line == (
         f"did not call {mask_number(PARTY_B)} back: this month's cost has reached monthly_budget"
     )
@@ -181,13 +186,14 @@ async def test_a_forged_or_garbage_incoming_webhook(bridge: Bridge) -> None:
 async def test_manage_number_sets_and_restores_the_voice_url(bridge: Bridge) -> None:
     incoming = f"{bridge.base_url}/api/twilio_bridge/incoming"
     assert number_settings(bridge).voice_url == incoming
-    config = bridge.hass.data[DATA_KEY].config
+    runtime = runtime_of(bridge)
+    config = runtime.config
     # A second setup keeps the first previous value (not its own URL).
-    await async_sync_voice_url(bridge.hass, config, bridge.hass.data[DATA_KEY].manager.api)
+    await async_sync_voice_url(bridge.hass, config, runtime.manager.api)
     assert number_settings(bridge).voice_url == incoming
     # manage_number turned off: the previous Voice URL comes back.
     unmanaged = replace(config, manage_number=False, callback=False)
-    await async_sync_voice_url(bridge.hass, unmanaged, bridge.hass.data[DATA_KEY].manager.api)
+    await async_sync_voice_url(bridge.hass, unmanaged, runtime.manager.api)
     assert number_settings(bridge).voice_url == PREVIOUS_VOICE_URL
 
 

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 
 from custom_components.twilio_bridge import logbook
@@ -58,8 +60,8 @@ async def test_the_logbook_reads_names(bridge: Bridge) -> None:
     assert lines == [
         "placed a call from alice to Bob",
         "placed a call from alice to +81 90-****-8888",
-        "call ended: alice ↔ +81 90-****-8888, completed, 60 s talk, 48.6 JPY",
-        "call ended: alice ↔ Bob, completed, 93 s talk, 64.8 JPY",
+        "call ended: alice ↔ +81 90-****-8888, Completed, 60 s talk, 48.6 JPY",
+        "call ended: alice ↔ Bob, Completed, 93 s talk, 64.8 JPY",
     ]
 
 
@@ -129,7 +131,14 @@ async def test_a_bad_contact_fails_setup_with_a_clear_line_and_no_call_is_possib
     logged: str,
 ) -> None:
     config = bridge_config(sim, "http://127.0.0.1:8123", contacts=contacts)
-    assert not await async_setup_component(hass, "twilio_bridge", config)
+    # The YAML is imported into the config entry, whose setup fails with a Repairs issue.
+    assert await async_setup_component(hass, "twilio_bridge", config)
+    await hass.async_block_till_done()
+    (entry,) = hass.config_entries.async_entries("twilio_bridge")
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    issue = ir.async_get(hass).async_get_issue("twilio_bridge", "invalid_contact")
+    assert issue is not None
+    assert logged in issue.translation_placeholders["error"]
     assert logged in caplog.text
     assert config["twilio_bridge"]["auth_token"] not in caplog.text
     for number in contacts.values():

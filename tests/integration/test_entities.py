@@ -26,12 +26,13 @@ ALL_ANSWER = {
 }
 
 EXPECTED = {
-    "sensor.twilio_bridge_last_call_duration": ("duration", "s", "measurement"),
+    # No state class: the history shows each call, not 5-minute means of the last one.
+    "sensor.twilio_bridge_last_call_duration": ("duration", "s", None),
     "sensor.twilio_bridge_last_call_status": ("enum", None, None),
     "sensor.twilio_bridge_last_call_cost": ("monetary", "JPY", None),
     "sensor.twilio_bridge_active_calls": (None, None, "measurement"),
     "sensor.twilio_bridge_calls_this_month": (None, None, "total"),
-    "sensor.twilio_bridge_talk_time_this_month": ("duration", "min", "total"),
+    "sensor.twilio_bridge_talk_time_this_month": ("duration", "s", "total"),
     "sensor.twilio_bridge_cost_this_month": ("monetary", "JPY", "total"),
     "binary_sensor.twilio_bridge_call_in_progress": (None, None, None),
 }
@@ -60,8 +61,10 @@ async def test_every_entity_has_its_id_class_unit_and_unique_id(
         "canceled",
         "rejected",
         "not_confirmed",
+        "webhook_unreachable",
     ]
-    assert status.attributes["friendly_name"] == "Last call status"
+    # Named by the device (Twilio and the masked number), then the entity's own name.
+    assert status.attributes["friendly_name"] == "Twilio +81 50-****-5678 Last call status"
 
 
 async def test_states_follow_a_call(bridge: Bridge) -> None:

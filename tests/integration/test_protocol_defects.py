@@ -15,7 +15,7 @@ import voluptuous as vol
 from homeassistant.exceptions import ServiceValidationError
 
 from custom_components.twilio_bridge.core.calls import CallRecord
-from custom_components.twilio_bridge.runtime import DATA_KEY
+from custom_components.twilio_bridge.runtime import loaded_runtime
 from simulator.signing import signature
 
 from .conftest import PARTY_A, PARTY_B, TWILIO_NUMBER, Bridge
@@ -23,7 +23,7 @@ from .test_webhook_attacks import post, signed
 
 
 def record_of(bridge: Bridge, call_id: str) -> CallRecord:
-    record = bridge.hass.data[DATA_KEY].manager.record(call_id)
+    record = loaded_runtime(bridge.hass).manager.record(call_id)
     assert record is not None
     return record
 
@@ -199,7 +199,7 @@ async def test_forged_requests_are_logged_once_a_minute_with_a_count(
         ] == 403
     refusals = [r for r in caplog.records if "Refused" in r.getMessage()]
     assert len(refusals) == 1
-    assert bridge.hass.data[DATA_KEY].rejections.total == 200
+    assert loaded_runtime(bridge.hass).rejections.total == 200
 
 
 async def test_a_genuine_request_signed_over_another_url_is_still_refused(

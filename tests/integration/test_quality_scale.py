@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 from awesomeversion import AwesomeVersion
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 
@@ -78,8 +79,13 @@ async def test_test_before_setup_is_done_only_if_setup_checks_the_credentials(
 ) -> None:
     """With a wrong auth token (the simulator answers 401 to it), does setup notice?"""
     config = bridge_config(sim, "http://127.0.0.1:8123", auth_token="not-the-token")
-    set_up = await async_setup_component(hass, DOMAIN, config)
+    assert await async_setup_component(hass, DOMAIN, config)
     await hass.async_block_till_done()
+    # The YAML is imported into a config entry: did its setup go through?
+    set_up = any(
+        entry.state is ConfigEntryState.LOADED
+        for entry in hass.config_entries.async_entries(DOMAIN)
+    )
     assert rules()["test-before-setup"]["status"] == ("todo" if set_up else "done")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.setup import async_setup_component
@@ -104,7 +105,10 @@ async def test_a_valid_block_whose_setup_fails_leaves_actions_that_say_so(
         "phone_number": "0570-000-000",  # Navi Dial: not a number Twilio can own
         "webhook_base_url": "https://ha.example.com",
     }
-    assert not await async_setup_component(hass, DOMAIN, {DOMAIN: conf})
+    assert await async_setup_component(hass, DOMAIN, {DOMAIN: conf})
+    await hass.async_block_till_done()
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
     assert all(hass.services.has_service(DOMAIN, action) for action in ACTIONS)
     with pytest.raises(ServiceValidationError) as raised:
         await hass.services.async_call(DOMAIN, "get_calls", {}, blocking=True, return_response=True)

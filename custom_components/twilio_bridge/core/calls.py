@@ -38,6 +38,7 @@ class Outcome(StrEnum):
     CANCELED = "canceled"
     REJECTED = "rejected"
     NOT_CONFIRMED = "not_confirmed"
+    WEBHOOK_UNREACHABLE = "webhook_unreachable"  # Twilio could not fetch the answer webhook
 
 
 class Confirm(StrEnum):
@@ -360,6 +361,24 @@ class CallRecord:
         leg_a = self.legs["a"]
         # "completed" is only ever reported for a leg that was answered.
         return leg_a.answered_at is not None or bool(leg_a.duration) or leg_a.status == "completed"
+
+    def answer_never_arrived(self) -> bool:
+        """Twilio answered leg A and ended it without ever reaching our answer webhook."""
+        leg_a = self.legs["a"]
+        return (
+            leg_a.status == "completed"
+            and leg_a.answered_at is None
+            and self.legs["b"].sid is None
+            and self.dial is None
+        )
+
+    def finish_unreachable(self, at: datetime) -> list[Change]:
+        """Close a call that could not go on because Twilio could not reach Home Assistant."""
+        if not self.active:
+            return []
+        self._finish(at)
+        self.outcome, self.failed_party, self.duration = Outcome.WEBHOOK_UNREACHABLE, None, 0
+        return [Change("ended")]
 
     def finish(self, at: datetime) -> list[Change]:
         """Close the record from what is known (used when Twilio has nothing more to say)."""

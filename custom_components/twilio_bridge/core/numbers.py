@@ -97,6 +97,15 @@ def _region_for(country_code: str) -> str:
     return region
 
 
+def known_country_code(country_code: str) -> bool:
+    """Whether ``country_code`` ("81" or "+81") is a country calling code phonenumbers knows."""
+    try:
+        _region_for(country_code)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_number(raw: str, country_code: str = "81") -> PhoneNumber:
     """Parse E.164 or domestic input (read in ``country_code``'s region) and classify it.
 
