@@ -14,6 +14,7 @@ Twilio's REST API instead.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from urllib.parse import parse_qsl
@@ -41,7 +42,6 @@ from .core.calls import LEGS, CallRecord, LegName
 from .core.ownership import owns_announcement, owns_conference, owns_leg
 from .core.webhooks import (
     CallAnswered,
-    DialFinished,
     Form,
     LegStatusChanged,
     Refusal,
@@ -68,6 +68,17 @@ def _twiml(document: str) -> web.Response:
 
 def _status(status: HTTPStatus) -> web.Response:
     return web.Response(status=status)
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """One genuine (signed) request, with the record its URL names (None if unknown)."""
+
+    data: TwilioBridgeData
+    record: CallRecord | None
+    leg: LegName
+    form: Form
+    received_at: datetime
 
 
 class TwilioWebhookView(HomeAssistantView):
@@ -125,7 +136,7 @@ class TwilioWebhookView(HomeAssistantView):
             return form
         record = data.manager.record(call_id)
         try:
-            return self.handle(data, record, leg_name, form, dt_util.utcnow())
+            return self.handle(Webhook(data, record, leg_name, form, dt_util.utcnow()))
         except Exception:
             _LOGGER.exception(
                 "Could not process a %s webhook of call %s (leg %s); Twilio gets a safe "
@@ -138,15 +149,8 @@ class TwilioWebhookView(HomeAssistantView):
                 data.manager.recover(record)
             return self._fallback()
 
-    def handle(
-        self,
-        data: TwilioBridgeData,
-        record: CallRecord | None,
-        leg: LegName,
-        form: Form,
-        received_at: datetime,
-    ) -> web.Response:
-        """The answer to a genuine request (record is None for an unknown call id)."""
+    def handle(self, hook: Webhook) -> web.Response:
+        """The answer to a genuine request (hook.record is None for an unknown call id)."""
         raise NotImplementedError
 
     def refuse_foreign(self, data: TwilioBridgeData) -> web.Response:
@@ -167,20 +171,13 @@ class AnswerView(TwilioWebhookView):
     name = "api:twilio_bridge:answer"
     fallback = twiml.hangup()
 
-    def handle(
-        self,
-        data: TwilioBridgeData,
-        record: CallRecord | None,
-        leg: LegName,
-        form: Form,
-        received_at: datetime,
-    ) -> web.Response:
-        event = parse_answer(form)
+    def handle(self, hook: Webhook) -> web.Response:
+        event, record = parse_answer(hook.form), hook.record
         if isinstance(event, Refusal) or record is None or not record.active:
             return self._fallback()  # unknown or finished call: never dial anyone
-        if not _owns(record, leg, event):
-            return self.refuse_foreign(data)
-        return _twiml(data.manager.answer(record, leg, event))
+        if not _owns(record, hook.leg, event):
+            return self.refuse_foreign(hook.data)
+        return _twiml(hook.data.manager.answer(record, hook.leg, event))
 
 
 class WhisperView(TwilioWebhookView):
@@ -190,20 +187,13 @@ class WhisperView(TwilioWebhookView):
     name = "api:twilio_bridge:whisper"
     fallback = twiml.hangup()  # B is never bridged to a call we do not know
 
-    def handle(
-        self,
-        data: TwilioBridgeData,
-        record: CallRecord | None,
-        leg: LegName,
-        form: Form,
-        received_at: datetime,
-    ) -> web.Response:
-        event = parse_answer(form)
+    def handle(self, hook: Webhook) -> web.Response:
+        event, record = parse_answer(hook.form), hook.record
         if isinstance(event, Refusal) or record is None or not record.active:
             return self._fallback()
         if not _owns(record, "b", event):
-            return self.refuse_foreign(data)
-        return _twiml(data.manager.whisper(record, event))
+            return self.refuse_foreign(hook.data)
+        return _twiml(hook.data.manager.whisper(record, event))
 
 
 class GatherView(TwilioWebhookView):
@@ -213,20 +203,13 @@ class GatherView(TwilioWebhookView):
     name = "api:twilio_bridge:gather"
     fallback = twiml.hangup()
 
-    def handle(
-        self,
-        data: TwilioBridgeData,
-        record: CallRecord | None,
-        leg: LegName,
-        form: Form,
-        received_at: datetime,
-    ) -> web.Response:
-        event = parse_gather(form)
+    def handle(self, hook: Webhook) -> web.Response:
+        event, record = parse_gather(hook.form), hook.record
         if isinstance(event, Refusal) or record is None:
             return self._fallback()
-        if not owns_leg(record, leg, event.call_sid, None):
-            return self.refuse_foreign(data)
-        return _twiml(data.manager.gathered(record, leg, event))
+        if not owns_leg(record, hook.leg, event.call_sid, None):
+            return self.refuse_foreign(hook.data)
+        return _twiml(hook.data.manager.gathered(record, hook.leg, event))
 
 
 class LegStatusView(TwilioWebhookView):
@@ -235,20 +218,13 @@ class LegStatusView(TwilioWebhookView):
     url = URL_STATUS
     name = "api:twilio_bridge:status"
 
-    def handle(
-        self,
-        data: TwilioBridgeData,
-        record: CallRecord | None,
-        leg: LegName,
-        form: Form,
-        received_at: datetime,
-    ) -> web.Response:
-        event = parse_leg_status(form, received_at)
+    def handle(self, hook: Webhook) -> web.Response:
+        event, record = parse_leg_status(hook.form, hook.received_at), hook.record
         if isinstance(event, Refusal) or record is None:
             return self._fallback()
-        if not _owns(record, leg, event):
-            return self.refuse_foreign(data)
-        data.manager.leg_status(record, leg, event)
+        if not _owns(record, hook.leg, event):
+            return self.refuse_foreign(hook.data)
+        hook.data.manager.leg_status(record, hook.leg, event)
         return _status(NO_CONTENT)
 
 
@@ -260,20 +236,13 @@ class DialDoneView(TwilioWebhookView):
     name = "api:twilio_bridge:dial_done"
     fallback = twiml.hangup()
 
-    def handle(
-        self,
-        data: TwilioBridgeData,
-        record: CallRecord | None,
-        leg: LegName,
-        form: Form,
-        received_at: datetime,
-    ) -> web.Response:
-        event: DialFinished | Refusal = parse_dial_result(form)
+    def handle(self, hook: Webhook) -> web.Response:
+        event, record = parse_dial_result(hook.form), hook.record
         if isinstance(event, Refusal) or record is None:
             return self._fallback()
-        if not owns_leg(record, leg, event.call_sid, None):
-            return self.refuse_foreign(data)
-        return _twiml(data.manager.dial_done(record, event))
+        if not owns_leg(record, hook.leg, event.call_sid, None):
+            return self.refuse_foreign(hook.data)
+        return _twiml(hook.data.manager.dial_done(record, event))
 
 
 class ConferenceView(TwilioWebhookView):
@@ -282,20 +251,13 @@ class ConferenceView(TwilioWebhookView):
     url = URL_CONFERENCE
     name = "api:twilio_bridge:conference"
 
-    def handle(
-        self,
-        data: TwilioBridgeData,
-        record: CallRecord | None,
-        leg: LegName,
-        form: Form,
-        received_at: datetime,
-    ) -> web.Response:
-        event = parse_conference(form, received_at)
+    def handle(self, hook: Webhook) -> web.Response:
+        event, record = parse_conference(hook.form, hook.received_at), hook.record
         if isinstance(event, Refusal) or record is None:
             return self._fallback()
         if not owns_conference(record, event):
-            return self.refuse_foreign(data)
-        data.manager.conference_event(record, event)
+            return self.refuse_foreign(hook.data)
+        hook.data.manager.conference_event(record, event)
         return _status(NO_CONTENT)
 
 
@@ -304,23 +266,15 @@ class AnnounceView(TwilioWebhookView):
 
     url = URL_ANNOUNCE
     name = "api:twilio_bridge:announce"
-
     fallback = twiml.announcement(message="", language="en")
 
-    def handle(
-        self,
-        data: TwilioBridgeData,
-        record: CallRecord | None,
-        leg: LegName,
-        form: Form,
-        received_at: datetime,
-    ) -> web.Response:
-        event = parse_announcement(form)
+    def handle(self, hook: Webhook) -> web.Response:
+        event, record = parse_announcement(hook.form), hook.record
         if record is None or not record.conference:
             return self._fallback()
         if not owns_announcement(record, event):
-            return self.refuse_foreign(data)
-        return _twiml(data.manager.conference.announcement(record))
+            return self.refuse_foreign(hook.data)
+        return _twiml(hook.data.manager.conference.announcement(record))
 
 
 class IncomingView(TwilioWebhookView):
@@ -333,18 +287,11 @@ class IncomingView(TwilioWebhookView):
     async def post(self, request: web.Request, call_id: str = "", leg: str = "a") -> web.Response:
         return await super().post(request, call_id, leg)
 
-    def handle(
-        self,
-        data: TwilioBridgeData,
-        record: CallRecord | None,
-        leg: LegName,
-        form: Form,
-        received_at: datetime,
-    ) -> web.Response:
-        event = parse_incoming(form)
+    def handle(self, hook: Webhook) -> web.Response:
+        event = parse_incoming(hook.form)
         if isinstance(event, Refusal):
             return self._fallback()
-        return _twiml(data.manager.incoming(event))
+        return _twiml(hook.data.manager.incoming(event))
 
 
 VIEWS = (
