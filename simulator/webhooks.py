@@ -100,14 +100,19 @@ class WebhookSender:
                 listener(exchange)
         if response.status >= 400:
             exchange.error = f"11200: HTTP retrieval failure (status {response.status})"
-            raise WebhookError(Notice.HTTP_RETRIEVAL_FAILURE, exchange.error)
+            raise WebhookError(Notice.HTTP_RETRIEVAL_FAILURE, exchange.error, response.status)
         return result
 
 
 @dataclass
 class _Pending:
+    leg_sid: str
     exchange: Exchange
     token: str
+
+
+# Told of a status callback the application did not take: (leg SID, exchange, error).
+FailureListener = Callable[[str, Exchange, WebhookError], None]
 
 
 class CallbackDispatcher:
@@ -132,6 +137,7 @@ class CallbackDispatcher:
         self._held: dict[str, list[_Pending]] = {}
         self._random = random.Random(faults().seed)
         self.dropped = 0
+        self.failure_listeners: list[FailureListener] = []
 
     def reseed(self) -> None:
         self._random = random.Random(self._faults().seed)
@@ -155,8 +161,10 @@ class CallbackDispatcher:
             pending = await queue.get()
             try:
                 await self._sender.send(pending.exchange, pending.token)
-            except WebhookError:
-                pass  # Twilio logs a notification; status callbacks have no fallback
+            except WebhookError as err:
+                # Twilio logs a notification; status callbacks have no fallback.
+                for listener in self.failure_listeners:
+                    listener(pending.leg_sid, pending.exchange, err)
             finally:
                 queue.task_done()
 
@@ -172,7 +180,7 @@ class CallbackDispatcher:
             self.dropped += 1
             return
         copies = 2 if faults.duplicate and self._random.random() < faults.duplicate else 1
-        pendings = [_Pending(exchange, token) for _ in range(copies)]
+        pendings = [_Pending(leg_sid, exchange, token) for _ in range(copies)]
         if faults.reorder:
             self._held.setdefault(leg_sid, []).extend(pendings)
             if final:
