@@ -25,6 +25,7 @@ from .errors import (
     DialRefused,
     FromMissing,
     FromNotOwned,
+    FromNotVoiceCapable,
     InvalidFrom,
     InvalidParameter,
     InvalidStatusCallbackEvent,
@@ -171,6 +172,8 @@ class Engine:
             raise InvalidFrom(from_)
         if from_ not in self.scenario.numbers:
             raise FromNotOwned(from_)
+        if not self.scenario.capabilities(from_).voice:
+            raise FromNotVoiceCapable(from_)
         if not E164.fullmatch(to):
             raise InvalidTo(to)
         if not is_valid_e164(to):
@@ -225,6 +228,8 @@ class Engine:
         number = self.numbers.owner_of(to)
         if number is None:
             raise DialRefused(f"{to!r} is not one of the account's numbers")
+        if not number.capabilities.voice:
+            raise DialRefused(f"{to!r} is not voice-capable: it takes no calls")
         if not caller:
             raise DialRefused("a call needs the calling phone's number (from)")
         leg = Leg(

@@ -143,6 +143,17 @@ class FromNotOwned(ApiError):
         )
 
 
+class FromNotVoiceCapable(ApiError):
+    """An owned number without voice capability as From. Twilio documents no code of its
+    own for it (21606 and its kin are messaging codes); 21210's page covers a From that is
+    no usable voice caller ID, so the simulator answers with it (simulator/README.md)."""
+
+    CODE = 21210
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"Caller phone number {number} is not a voice-capable Twilio number")
+
+
 class InvalidTo(ApiError):
     CODE = 21211
 

@@ -4,6 +4,7 @@ RFC 2822 in UTC."""
 
 from __future__ import annotations
 
+import dataclasses
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -149,7 +150,7 @@ def phone_number_json(
         "api_version": "2010-04-01",
         "beta": False,
         "bundle_sid": None,
-        "capabilities": {"voice": True, "sms": False, "mms": False, "fax": False},
+        "capabilities": dataclasses.asdict(number.capabilities),
         "date_created": rfc2822(clock, 0),
         "date_updated": rfc2822(clock, number.updated_at),
         "emergency_address_sid": None,

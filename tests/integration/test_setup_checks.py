@@ -20,7 +20,16 @@ from custom_components.twilio_bridge.const import DOMAIN
 from simulator.harness import Simulator
 from simulator.models import Leg
 
-from .conftest import PARTY_A, PARTY_B, Bridge, bridge_config, free_port, serve
+from .conftest import (
+    PARTY_A,
+    PARTY_B,
+    SMS_ONLY,
+    WITH_SMS_ONLY,
+    Bridge,
+    bridge_config,
+    free_port,
+    serve,
+)
 
 
 async def set_up(
@@ -47,23 +56,30 @@ def entry_state(hass: HomeAssistant) -> tuple[ConfigEntryState, str | None]:
     return entry.state, entry.reason
 
 
+@pytest.mark.parametrize("scenario", [WITH_SMS_ONLY])
 @pytest.mark.parametrize(
-    ("overrides", "issue_id", "state", "reason"),
+    ("overrides", "issue_id", "placeholders", "reason"),
     [
         (
             {"auth_token": "wrong-token"},
             "invalid_auth",
-            ConfigEntryState.SETUP_ERROR,
+            None,
             "Twilio refused the credentials (error 20003): check account_sid and auth_token",
         ),
         (
             {"phone_number": "+815099998888"},
             "number_not_on_account",
-            ConfigEntryState.SETUP_ERROR,
+            {"phone_number": "+81 50-****-8888"},
             "phone_number +81 50-****-8888 is not a number of this Twilio account",
         ),
+        (
+            {"phone_number": SMS_ONLY},
+            "number_not_voice_capable",
+            {"phone_number": "+81 50-****-4444"},
+            "phone_number +81 50-****-4444 cannot make voice calls",
+        ),
     ],
-    ids=["wrong_auth_token", "number_not_on_account"],
+    ids=["wrong_auth_token", "number_not_on_account", "number_not_voice_capable"],
 )
 async def test_account_problems_fail_setup_with_a_repairs_issue(  # noqa: PLR0917
     hass: HomeAssistant,
@@ -73,14 +89,15 @@ async def test_account_problems_fail_setup_with_a_repairs_issue(  # noqa: PLR091
     issue_registry: ir.IssueRegistry,
     overrides: dict[str, Any],
     issue_id: str,
-    state: ConfigEntryState,
+    placeholders: dict[str, str] | None,
     reason: str,
 ) -> None:
     await set_up(hass, aiohttp_client, sim, **overrides)
-    assert entry_state(hass) == (state, reason)
+    assert entry_state(hass) == (ConfigEntryState.SETUP_ERROR, reason)
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
+    assert issue.translation_placeholders == placeholders
     assert not hass.states.async_entity_ids("sensor")  # nothing pretends to work
     # From YAML the fix is in configuration.yaml: no reauthentication is offered.
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
