@@ -34,6 +34,13 @@ def _mapping(raw: Any, what: str) -> dict[str, Any]:
     return {str(key): value for key, value in raw.items()}
 
 
+def _only(data: dict[str, Any], known: set[str], what: str) -> None:
+    """Refuse keys a mapping should not have (a typo would otherwise be ignored)."""
+    unknown = set(data) - known
+    if unknown:
+        raise ScenarioError(f"unknown {what}: {sorted(unknown)}")
+
+
 def _seconds(raw: Any, key: str) -> float:
     """A finite, non-negative number."""
     if isinstance(raw, bool):
@@ -92,9 +99,7 @@ class PhoneScript:
     def from_mapping(cls, data: dict[str, Any]) -> PhoneScript:
         data = _mapping(data, "a phone")
         known = {"behavior", "answer_after", "hangup_after", "digits", "digits_after"}
-        unknown = set(data) - known
-        if unknown:
-            raise ScenarioError(f"unknown phone keys: {sorted(unknown)}")
+        _only(data, known, "phone keys")
         behavior = str(data.get("behavior", "answer"))
         if behavior not in BEHAVIORS:
             raise ScenarioError(f"unknown behavior {behavior!r}; use one of {BEHAVIORS}")
@@ -142,9 +147,7 @@ class NumberSettings:
     def from_mapping(cls, data: Any, number: str) -> NumberSettings:
         data = _mapping(data, f"number {number}")
         known = {"voice_url", "voice_method", "status_callback", "status_callback_method"}
-        unknown = set(data) - known
-        if unknown:
-            raise ScenarioError(f"unknown keys of number {number}: {sorted(unknown)}")
+        _only(data, known, f"keys of number {number}")
         return cls(
             voice_url=_url(data.get("voice_url"), "voice_url"),
             voice_method=_method(data.get("voice_method", "POST"), "voice_method"),
@@ -169,10 +172,7 @@ class Capabilities:
     @classmethod
     def from_mapping(cls, data: Any, number: str) -> Capabilities:
         data = _mapping(data, f"capabilities of number {number}")
-        known = {"voice", "sms", "mms", "fax"}
-        unknown = set(data) - known
-        if unknown:
-            raise ScenarioError(f"unknown capabilities of number {number}: {sorted(unknown)}")
+        _only(data, {"voice", "sms", "mms", "fax"}, f"capabilities of number {number}")
         return cls(
             voice=_flag(data.get("voice", True), "capabilities.voice"),
             sms=_flag(data.get("sms", False), "capabilities.sms"),
@@ -234,9 +234,7 @@ class Faults:
     def from_mapping(cls, data: dict[str, Any]) -> Faults:
         data = _mapping(data, "faults")
         known = {"duplicate", "reorder", "drop", "delay", "api_errors", "slow_webhook", "seed"}
-        unknown = set(data) - known
-        if unknown:
-            raise ScenarioError(f"unknown fault keys: {sorted(unknown)}")
+        _only(data, known, "fault keys")
         api_errors = _mapping(data.get("api_errors"), "api_errors")
         return cls(
             duplicate=_probability(data.get("duplicate", 0.0), "duplicate"),
@@ -329,9 +327,7 @@ class Scenario:
             "webhook_timeout",
             "price_delay",
         }
-        unknown = set(data) - known
-        if unknown:
-            raise ScenarioError(f"unknown scenario keys: {sorted(unknown)}")
+        _only(data, known, "scenario keys")
         phones_raw = _mapping(data.get("phones"), "phones")
         default_raw = phones_raw.pop("default", None)
         numbers = _numbers(data.get("numbers", ["+815012345678"]))

@@ -208,12 +208,23 @@ async def _unanswered_call(
         "webhook_unreachable",
         None,
     )
-    assert hass.states.get("sensor.twilio_bridge_last_call_status").state == ("webhook_unreachable")
+    state = hass.states.get("sensor.twilio_bridge_last_call_status")
+    assert state.state == "webhook_unreachable"
     return bridge, placed["call_id"], leg_a
 
 
 def _answer_url(base_url: str, call_id: str) -> str:
     return f"{base_url}/api/twilio_bridge/answer/{call_id}"
+
+
+def _assert_reported(
+    issue_registry: ir.IssueRegistry, caplog: pytest.LogCaptureFixture, url: str, code: str
+) -> None:
+    """The log line and the Repairs issue name the URL Twilio could not reach, and its code."""
+    assert f"Twilio could not reach the answer webhook {url} (Twilio error {code})" in caplog.text
+    issue = issue_registry.async_get_issue(DOMAIN, "webhook_unreachable")
+    assert issue is not None
+    assert issue.translation_placeholders == {"url": url, "code": code}
 
 
 async def test_a_call_twilio_cannot_announce_ends_as_webhook_unreachable(  # noqa: PLR0917
@@ -232,13 +243,7 @@ async def test_a_call_twilio_cannot_announce_ends_as_webhook_unreachable(  # noq
     (reported,) = leg_a.errors
     answer_url = _answer_url(base_url, call_id)
     assert (reported.code, reported.url) == (11205, answer_url)
-    assert (
-        f"Twilio could not reach the answer webhook {answer_url} (Twilio error 11205)"
-        in caplog.text
-    )
-    issue = issue_registry.async_get_issue(DOMAIN, "webhook_unreachable")
-    assert issue is not None
-    assert issue.translation_placeholders == {"url": answer_url, "code": "11205"}
+    _assert_reported(issue_registry, caplog, answer_url, "11205")
 
     # Once the URL answers, the next call goes through and the issue is gone.
     await serve(hass, aiohttp_client, int(base_url.rsplit(":", 1)[1]))
@@ -278,11 +283,7 @@ async def test_an_answer_webhook_answering_an_error_is_reported_as_11200(  # noq
     codes = [notification.code for notification in leg_a.errors]
     assert codes.count(11200) == 1
     assert set(codes) == {11200, 15003}
-    answer_url = _answer_url(base_url, call_id)
-    assert f"answer webhook {answer_url} (Twilio error 11200)" in caplog.text
-    issue = issue_registry.async_get_issue(DOMAIN, "webhook_unreachable")
-    assert issue is not None
-    assert issue.translation_placeholders == {"url": answer_url, "code": "11200"}
+    _assert_reported(issue_registry, caplog, _answer_url(base_url, call_id), "11200")
 
 
 async def test_the_url_named_is_the_one_twilio_reported(  # noqa: PLR0917
@@ -306,9 +307,5 @@ async def test_the_url_named_is_the_one_twilio_reported(  # noqa: PLR0917
     assert await hass.config_entries.async_reload(entry.entry_id)  # reconciles the open call
     await hass.async_block_till_done()
 
-    failed_url = _answer_url(old_base, placed["call_id"])
-    assert f"answer webhook {failed_url} (Twilio error 11205)" in caplog.text
+    _assert_reported(issue_registry, caplog, _answer_url(old_base, placed["call_id"]), "11205")
     assert _answer_url(new_base, placed["call_id"]) not in caplog.text
-    issue = issue_registry.async_get_issue(DOMAIN, "webhook_unreachable")
-    assert issue is not None
-    assert issue.translation_placeholders == {"url": failed_url, "code": "11205"}
