@@ -86,22 +86,35 @@ class WebhookSender:
                         response.status, body, response.headers.get("Content-Type", "")
                     )
         except TimeoutError as err:
-            exchange.error = "11205: HTTP connection failure (timed out)"
-            raise WebhookError(Notice.HTTP_CONNECTION_FAILURE, exchange.error) from err
+            raise _failed(exchange, Notice.HTTP_CONNECTION_FAILURE, "timed out") from err
         except (aiohttp.ClientConnectionError, OSError) as err:
             # Refused, reset or unreachable: Twilio logs an HTTP connection failure.
-            exchange.error = f"11205: HTTP connection failure ({type(err).__name__})"
-            raise WebhookError(Notice.HTTP_CONNECTION_FAILURE, exchange.error) from err
+            raise _failed(exchange, Notice.HTTP_CONNECTION_FAILURE, type(err).__name__) from err
         except (aiohttp.ClientError, ValueError) as err:
-            exchange.error = f"11200: HTTP retrieval failure ({type(err).__name__})"
-            raise WebhookError(Notice.HTTP_RETRIEVAL_FAILURE, exchange.error) from err
+            raise _failed(exchange, Notice.HTTP_RETRIEVAL_FAILURE, type(err).__name__) from err
         finally:
             for listener in self.listeners:
                 listener(exchange)
         if response.status >= 400:
-            exchange.error = f"11200: HTTP retrieval failure (status {response.status})"
-            raise WebhookError(Notice.HTTP_RETRIEVAL_FAILURE, exchange.error, response.status)
+            status = response.status
+            raise _failed(exchange, Notice.HTTP_RETRIEVAL_FAILURE, f"status {status}", status)
         return result
+
+
+FAILURES = {
+    Notice.HTTP_CONNECTION_FAILURE: "HTTP connection failure",
+    Notice.HTTP_RETRIEVAL_FAILURE: "HTTP retrieval failure",
+}
+
+
+def _failed(
+    exchange: Exchange, code: Notice, detail: str, status: int | None = None
+) -> WebhookError:
+    """The error of a failed webhook, noted on its exchange with the code as Twilio logs it
+    (the notification's text names the code apart, so the error's own text does not)."""
+    error = WebhookError(code, f"{FAILURES[code]} ({detail})", status)
+    exchange.error = f"{int(code)}: {error}"
+    return error
 
 
 @dataclass

@@ -54,7 +54,7 @@ async def test_an_unreachable_answer_webhook_is_notification_11205(
     assert found.more_info == "https://www.twilio.com/docs/errors/11205"
     text = _text(found)
     assert (text["ErrorCode"], text["LogLevel"], text["url"]) == ("11205", "ERROR", url)
-    assert text["Msg"].startswith("11205: HTTP connection failure")
+    assert text["Msg"].startswith("HTTP connection failure (")
     assert "httpResponse" not in text  # nothing answered
     logged_at = sim.clock.wall(sim.call(call.sid).errors[0].at)
     assert found.message_date == found.date_created == logged_at.replace(microsecond=0)
