@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import format_datetime
 from typing import Protocol
@@ -26,6 +25,7 @@ from .errors import (
     DialRefused,
     FromMissing,
     FromNotOwned,
+    FromNotVoiceCapable,
     InvalidFrom,
     InvalidParameter,
     InvalidStatusCallbackEvent,
@@ -39,7 +39,8 @@ from .errors import (
     WebhookError,
 )
 from .forms import Form
-from .models import DialState, Exchange, Leg, WebhookResponse, new_sid
+from .listing import on_days
+from .models import DialState, Exchange, Leg, Notification, WebhookResponse, new_sid
 from .numbers import IncomingNumbers
 from .scenario import Scenario
 from .twiml import (
@@ -68,19 +69,6 @@ def country_of(number: str) -> str:
         return phonenumbers.region_code_for_number(phonenumbers.parse(number, None)) or ""
     except phonenumbers.NumberParseException:
         return ""
-
-
-def _day_of(key: str, raw: str) -> str:
-    """The day of a date filter: YYYY-MM-DD, or the date part of the ISO-8601 date-time the
-    SDK sends for it (serialize.iso8601_datetime turns even a date into 2026-01-02T00:00:00Z).
-    """
-    try:
-        when = datetime.fromisoformat(raw.strip())
-    except ValueError as err:
-        raise InvalidParameter(f"{key} must be a date (YYYY-MM-DD), got {raw!r}") from err
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC)
-    return when.date().isoformat()
 
 
 def _seconds(form: Form, key: str, default: float, low: float, high: float) -> float:
@@ -159,7 +147,7 @@ class Engine:
         self.dispatcher = dispatcher
         self.legs: dict[str, Leg] = {}
         self.numbers = IncomingNumbers(scenario)
-        self.notifications: list[dict[str, object]] = []
+        self.notifications: list[Notification] = []  # the account's, oldest first
         # Modules that handle some <Dial> nouns themselves (e.g. <Conference>): each returns
         # True when it took the <Dial>. Leg listeners hear of every leg that ends, and of
         # a running <Dial> stopped by a REST redirect.
@@ -184,6 +172,8 @@ class Engine:
             raise InvalidFrom(from_)
         if from_ not in self.scenario.numbers:
             raise FromNotOwned(from_)
+        if not self.scenario.capabilities(from_).voice:
+            raise FromNotVoiceCapable(from_)
         if not E164.fullmatch(to):
             raise InvalidTo(to)
         if not is_valid_e164(to):
@@ -238,6 +228,8 @@ class Engine:
         number = self.numbers.owner_of(to)
         if number is None:
             raise DialRefused(f"{to!r} is not one of the account's numbers")
+        if not number.capabilities.voice:
+            raise DialRefused(f"{to!r} is not voice-capable: it takes no calls")
         if not caller:
             raise DialRefused("a call needs the calling phone's number (from)")
         leg = Leg(
@@ -340,25 +332,20 @@ class Engine:
         for key, field_of in exact.items():
             if value := form.get(key):
                 legs = [leg for leg in legs if field_of(leg) == value]
-        compares: dict[str, Callable[[str, str], bool]] = {
-            "": lambda day, value: day == value,
-            ">": lambda day, value: day >= value,
-            "<": lambda day, value: day <= value,
-        }
-        times: dict[str, Callable[[Leg], float | None]] = {
-            "StartTime": lambda leg: leg.started_at,
-            "EndTime": lambda leg: leg.ended_at,
-        }
-        for name, time_of in times.items():
-            for suffix, compare in compares.items():
-                if raw := form.get(name + suffix):
-                    value = _day_of(name + suffix, raw)
-                    legs = [
-                        leg
-                        for leg in legs
-                        if (at := time_of(leg)) is not None and compare(self._day(at), value)
-                    ]
-        return legs
+        legs = on_days(legs, form, "StartTime", lambda leg: leg.started_at, self._day)
+        return on_days(legs, form, "EndTime", lambda leg: leg.ended_at, self._day)
+
+    def list_notifications(self, call_sid: str, form: Form) -> list[Notification]:
+        """A call's notifications, newest first; filters `Log` (0 errors, 1 warnings) and
+        `MessageDate` (also `MessageDate<`, `MessageDate>`)."""
+        found = list(reversed(self.get(call_sid).errors))
+        if raw := form.get("Log"):
+            try:
+                level = int(raw)
+            except ValueError as err:
+                raise InvalidParameter(f"Log must be 0 or 1, got {raw!r}") from err
+            found = [n for n in found if n.code.log == level]
+        return on_days(found, form, "MessageDate", lambda n: n.at, self._day)
 
     def _day(self, at: float) -> str:
         return self.clock.wall(at).strftime("%Y-%m-%d")
@@ -520,10 +507,44 @@ class Engine:
     def _root(self, leg: Leg) -> str:
         return leg.parent_sid or leg.sid
 
-    def _error(self, leg: Leg, code: Notice, message: str) -> None:
-        entry = {"call_sid": leg.sid, "code": int(code), "message": message, "at": self.clock.now()}
-        leg.errors.append(entry)
-        self.notifications.append(entry)
+    def _error(
+        self,
+        leg: Leg,
+        code: Notice,
+        message: str,
+        *,
+        url: str | None = None,
+        method: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        """Log a notification on the call, as Twilio's debugger does; `url` and `method` name
+        the request that caused it, `status` what the application answered."""
+        notification = Notification(
+            sid=new_sid("NO"),
+            call_sid=leg.sid,
+            code=code,
+            message=message,
+            at=self.clock.now(),
+            url=url,
+            method=method,
+            status=status,
+        )
+        leg.errors.append(notification)
+        self.notifications.append(notification)
+
+    def callback_failed(self, leg_sid: str, exchange: Exchange, error: WebhookError) -> None:
+        """A status callback answered 4xx/5xx: Twilio logs warning 15003 on the call. (A
+        callback that could not be delivered at all is logged by no code Twilio documents.)"""
+        leg = self.legs.get(leg_sid)
+        if leg is not None and error.status is not None:
+            self._error(
+                leg,
+                Notice.CALLBACK_ERROR_RESPONSE,
+                f"Got HTTP {error.status} response to {exchange.url}",
+                url=exchange.url,
+                method=exchange.method,
+                status=error.status,
+            )
 
     async def _request(
         self, leg: Leg, kind: str, url: str, method: str, params: Mapping[str, str]
@@ -534,7 +555,9 @@ class Engine:
         try:
             response = await self.sender.send(exchange, f"{leg.sid}-{kind}-{len(leg.exchanges)}")
         except WebhookError as err:
-            self._error(leg, err.code, str(err))
+            self._error(
+                leg, err.code, str(err), url=exchange.url, method=exchange.method, status=err.status
+            )
             return None
         return response.body
 
@@ -555,13 +578,17 @@ class Engine:
         if body is None:
             await self._end(leg, "completed" if leg.answered_at is not None else "failed")
             return
-        await self._load_and_run(leg, body, url)
+        await self._load_and_run(leg, body, url, method)
 
-    async def _load_and_run(self, leg: Leg, body: str, url: str | None) -> None:
+    async def _load_and_run(
+        self, leg: Leg, body: str, url: str | None, method: str | None = None
+    ) -> None:
+        """Run a TwiML document: fetched from `url` with `method`, or given over REST."""
         try:
             document = parse(body)
         except TwimlError as err:
-            self._error(leg, Notice.DOCUMENT_PARSE_FAILURE, f"Document parse failure: {err}")
+            message = f"Document parse failure: {err}"
+            self._error(leg, Notice.DOCUMENT_PARSE_FAILURE, message, url=url, method=method)
             await self._end(leg, "completed" if leg.answered_at is not None else "failed")
             return
         leg.generation += 1
@@ -602,7 +629,10 @@ class Engine:
                 case Dial():
                     if leg.whisper:
                         self._error(
-                            leg, Notice.DOCUMENT_PARSE_FAILURE, "<Dial> is not allowed in a whisper"
+                            leg,
+                            Notice.DOCUMENT_PARSE_FAILURE,
+                            "<Dial> is not allowed in a whisper",
+                            url=leg.document_url,
                         )
                         await self._end(leg, "completed")
                         return
@@ -661,6 +691,7 @@ class Engine:
                     parent,
                     Notice.DIAL_INVALID_NUMBER,
                     f"Dial: invalid phone number {number.number}",
+                    url=parent.document_url,
                 )
                 continue
             child = Leg(

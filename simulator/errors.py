@@ -143,6 +143,17 @@ class FromNotOwned(ApiError):
         )
 
 
+class FromNotVoiceCapable(ApiError):
+    """An owned number without voice capability as From. Twilio documents no code of its
+    own for it (21606 and its kin are messaging codes); 21210's page covers a From that is
+    no usable voice caller ID, so the simulator answers with it (simulator/README.md)."""
+
+    CODE = 21210
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"Caller phone number {number} is not a voice-capable Twilio number")
+
+
 class InvalidTo(ApiError):
     CODE = 21211
 
@@ -221,6 +232,13 @@ class Notice(IntEnum):
     HTTP_CONNECTION_FAILURE = 11205  # unreachable, refused, or slower than the timeout
     DOCUMENT_PARSE_FAILURE = 12100  # TwiML Twilio cannot run
     DIAL_INVALID_NUMBER = 13224  # <Dial><Number> Twilio cannot call
+    CALLBACK_ERROR_RESPONSE = 15003  # a status callback answered 4xx/5xx
+
+    @property
+    def log(self) -> int:
+        """The notification's log level: 0 for an error, 1 for a warning (each code's
+        page in Twilio's error dictionary gives it; only 15003 is a warning here)."""
+        return 1 if self is Notice.CALLBACK_ERROR_RESPONSE else 0
 
 
 class DialRefused(ValueError):
@@ -228,8 +246,10 @@ class DialRefused(ValueError):
 
 
 class WebhookError(Exception):
-    """The application could not be reached, answered an error, or was too slow."""
+    """The application could not be reached, answered an error, or was too slow; `status`
+    is the HTTP status it answered, if it answered at all."""
 
-    def __init__(self, code: Notice, message: str) -> None:
+    def __init__(self, code: Notice, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.status = status

@@ -64,6 +64,7 @@ class Simulator:
         self.dispatcher = CallbackDispatcher(self.sender, self.clock, lambda: self._faults)
         self.clock.add_settler(self.dispatcher.settle)
         self.engine = Engine(scenario, self.clock, self.sender, self.dispatcher)
+        self.dispatcher.failure_listeners.append(self.engine.callback_failed)
         self.conferences = Conferences(self.engine)
         self.route_extensions: list[Callable[[web.Application, str], None]] = [
             ConferenceRoutes(self.conferences).register
@@ -205,14 +206,14 @@ class Simulator:
             record = call_json(leg, clock)
             record["timeline"] = [{"at": at, "status": status} for at, status in leg.timeline]
             record["exchanges"] = [e.to_dict() for e in leg.exchanges]
-            record["errors"] = list(leg.errors)
+            record["errors"] = [notification.to_dict() for notification in leg.errors]
             record["billed_minutes"] = 0 if leg.duration is None else -(-leg.duration // 60)
             calls.append(record)
         data: dict[str, Any] = {
             "now": clock.now(),
             "time": clock.wall().isoformat(),
             "calls": calls,
-            "notifications": list(self.engine.notifications),
+            "notifications": [n.to_dict() for n in self.engine.notifications],
             "faults": dataclasses.asdict(self._faults),
             "dropped_callbacks": self.dispatcher.dropped,
         }

@@ -1,4 +1,5 @@
-"""State of the simulated account: call legs, their timelines and webhook exchanges."""
+"""State of the simulated account: call legs, their timelines, webhook exchanges and the
+notifications Twilio logs on them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from .clock import Timer
+from .errors import Notice
 from .scenario import PhoneScript
 from .twiml import Dial, Number, Verb
 
@@ -43,6 +45,35 @@ class Exchange:
             "status": self.status,
             "body": self.body,
             "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One notification (NO...) Twilio logged on a call: a webhook that failed, TwiML it
+    could not run. `url`, `method` and `status` are the request that caused it, when one did,
+    and the HTTP status the application answered, when it answered."""
+
+    sid: str
+    call_sid: str
+    code: Notice
+    message: str
+    at: float
+    url: str | None = None
+    method: str | None = None
+    status: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sid": self.sid,
+            "call_sid": self.call_sid,
+            "code": int(self.code),
+            "log": self.code.log,
+            "message": self.message,
+            "at": self.at,
+            "url": self.url,
+            "method": self.method,
+            "status": self.status,
         }
 
 
@@ -98,7 +129,7 @@ class Leg:
     sequence: int = 0
     timeline: list[tuple[float, str]] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[Notification] = field(default_factory=list)  # oldest first
     price: Decimal | None = None
     price_unit: str = "USD"
     # Runtime state of the TwiML program and its timers.

@@ -1,16 +1,16 @@
-"""The account's phone numbers (IncomingPhoneNumber resources, PN...) and their voice
-settings: where Twilio asks what to do with a call to the number, set by the scenario or
-over REST as the SDK does it (`incoming_phone_numbers(sid).update(voice_url=...)`)."""
+"""The account's phone numbers (IncomingPhoneNumber resources, PN...), their capabilities
+and their voice settings: where Twilio asks what to do with a call to the number, set by the
+scenario or over REST as the SDK does it (`incoming_phone_numbers(sid).update(voice_url=...)`)."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import InvalidNumberMethod, InvalidNumberUrl, PhoneNumberNotFound
 from .forms import Form
-from .scenario import NumberSettings, Scenario
+from .scenario import Capabilities, NumberSettings, Scenario
 
 # REST parameter → attribute, for the settings an update may change.
 URLS = {"VoiceUrl": "voice_url", "StatusCallback": "status_callback"}
@@ -27,6 +27,7 @@ class IncomingNumber:
     sid: str
     phone_number: str
     settings: NumberSettings
+    capabilities: Capabilities = field(default_factory=Capabilities)
     updated_at: float = 0.0
 
 
@@ -46,6 +47,7 @@ class IncomingNumbers:
                 sid=number_sid(number),
                 phone_number=number,
                 settings=self.scenario.settings(number),
+                capabilities=self.scenario.capabilities(number),
             )
 
     def listed(self, containing: str | None) -> list[IncomingNumber]:

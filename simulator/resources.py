@@ -1,8 +1,10 @@
-"""Twilio's JSON shapes: Call, IncomingPhoneNumber, Conference and Participant resources,
-list pages, and what the inspector shows beside them. Dates are RFC 2822 in UTC."""
+"""Twilio's JSON shapes: Call, Call Notification, IncomingPhoneNumber, Conference and
+Participant resources, list pages, and what the inspector shows beside them. Dates are
+RFC 2822 in UTC."""
 
 from __future__ import annotations
 
+import dataclasses
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -12,8 +14,8 @@ import phonenumbers
 from .billing import twilio_price
 from .clock import VirtualClock
 from .conference import Conferences, Participant, Room
-from .errors import InvalidParameter
-from .models import Leg
+from .errors import MORE_INFO, InvalidParameter, Notice
+from .models import Leg, Notification
 from .numbers import IncomingNumber
 from .twiml import Conference as ConferenceNoun
 
@@ -87,6 +89,56 @@ def call_json(leg: Leg, clock: VirtualClock) -> dict[str, Any]:
     }
 
 
+def message_text(notification: Notification) -> str:
+    """The notification's text, URL-encoded as Twilio writes it: a status callback's
+    warning names the callback (the spec's example of 15003); a failed request names its
+    URL and, when the application answered, the HTTP status (Twilio's SDK fixtures)."""
+    code = notification.code
+    level = "WARN" if code.log else "ERROR"
+    if code is Notice.CALLBACK_ERROR_RESPONSE:
+        fields = {
+            "statusCallback": notification.url or "",
+            "ErrorCode": str(int(code)),
+            "LogLevel": level,
+            "Msg": notification.message,
+        }
+    else:
+        fields = {"Msg": notification.message, "ErrorCode": str(int(code)), "LogLevel": level}
+        if notification.url:
+            fields["url"] = notification.url
+        if notification.status is not None:
+            fields["httpResponse"] = str(notification.status)
+    return urlencode(fields)
+
+
+def notification_json(
+    notification: Notification, account_sid: str, clock: VirtualClock
+) -> dict[str, Any]:
+    """A notification as the Call Notifications list shows it (the instance resource adds
+    the request and response, which a list leaves out)."""
+    base = f"{account_uri(account_sid)}/Calls/{notification.call_sid}/Notifications"
+    callback = notification.code is Notice.CALLBACK_ERROR_RESPONSE
+    at = rfc2822(clock, notification.at)
+    return {
+        "account_sid": account_sid,
+        "api_version": "2008-08-01",  # what every example of Twilio's spec shows
+        "call_sid": notification.call_sid,
+        "date_created": at,
+        "date_updated": at,
+        "error_code": str(int(notification.code)),
+        "log": str(notification.code.log),
+        "message_date": at,
+        "message_text": message_text(notification),
+        "more_info": MORE_INFO.format(code=int(notification.code)),
+        # A status callback's warning carries its URL in message_text only (the spec's
+        # example); a failed webhook or document names the request that caused it.
+        "request_method": None if callback else notification.method,
+        "request_url": "" if callback else notification.url or "",
+        "sid": notification.sid,
+        "uri": f"{base}/{notification.sid}.json",
+    }
+
+
 def phone_number_json(
     number: IncomingNumber, account_sid: str, clock: VirtualClock
 ) -> dict[str, Any]:
@@ -98,7 +150,7 @@ def phone_number_json(
         "api_version": "2010-04-01",
         "beta": False,
         "bundle_sid": None,
-        "capabilities": {"voice": True, "sms": False, "mms": False, "fax": False},
+        "capabilities": dataclasses.asdict(number.capabilities),
         "date_created": rfc2822(clock, 0),
         "date_updated": rfc2822(clock, number.updated_at),
         "emergency_address_sid": None,

@@ -34,6 +34,13 @@ def _mapping(raw: Any, what: str) -> dict[str, Any]:
     return {str(key): value for key, value in raw.items()}
 
 
+def _only(data: dict[str, Any], known: set[str], what: str) -> None:
+    """Refuse keys a mapping should not have (a typo would otherwise be ignored)."""
+    unknown = set(data) - known
+    if unknown:
+        raise ScenarioError(f"unknown {what}: {sorted(unknown)}")
+
+
 def _seconds(raw: Any, key: str) -> float:
     """A finite, non-negative number."""
     if isinstance(raw, bool):
@@ -92,9 +99,7 @@ class PhoneScript:
     def from_mapping(cls, data: dict[str, Any]) -> PhoneScript:
         data = _mapping(data, "a phone")
         known = {"behavior", "answer_after", "hangup_after", "digits", "digits_after"}
-        unknown = set(data) - known
-        if unknown:
-            raise ScenarioError(f"unknown phone keys: {sorted(unknown)}")
+        _only(data, known, "phone keys")
         behavior = str(data.get("behavior", "answer"))
         if behavior not in BEHAVIORS:
             raise ScenarioError(f"unknown behavior {behavior!r}; use one of {BEHAVIORS}")
@@ -142,9 +147,7 @@ class NumberSettings:
     def from_mapping(cls, data: Any, number: str) -> NumberSettings:
         data = _mapping(data, f"number {number}")
         known = {"voice_url", "voice_method", "status_callback", "status_callback_method"}
-        unknown = set(data) - known
-        if unknown:
-            raise ScenarioError(f"unknown keys of number {number}: {sorted(unknown)}")
+        _only(data, known, f"keys of number {number}")
         return cls(
             voice_url=_url(data.get("voice_url"), "voice_url"),
             voice_method=_method(data.get("voice_method", "POST"), "voice_method"),
@@ -155,23 +158,63 @@ class NumberSettings:
         )
 
 
-def _numbers(raw: Any) -> dict[str, NumberSettings]:
+@dataclass(frozen=True)
+class Capabilities:
+    """What an owned number can do (IncomingPhoneNumber `capabilities`). Fixed for a number:
+    no REST update changes them. A number that is not voice-capable places and takes no
+    calls."""
+
+    voice: bool = True
+    sms: bool = False
+    mms: bool = False
+    fax: bool = False
+
+    @classmethod
+    def from_mapping(cls, data: Any, number: str) -> Capabilities:
+        data = _mapping(data, f"capabilities of number {number}")
+        _only(data, {"voice", "sms", "mms", "fax"}, f"capabilities of number {number}")
+        return cls(
+            voice=_flag(data.get("voice", True), "capabilities.voice"),
+            sms=_flag(data.get("sms", False), "capabilities.sms"),
+            mms=_flag(data.get("mms", False), "capabilities.mms"),
+            fax=_flag(data.get("fax", False), "capabilities.fax"),
+        )
+
+
+@dataclass(frozen=True)
+class OwnedNumber:
+    """An owned number as the scenario gives it: its voice settings and capabilities."""
+
+    settings: NumberSettings = field(default_factory=NumberSettings)
+    capabilities: Capabilities = field(default_factory=Capabilities)
+
+    @classmethod
+    def from_mapping(cls, data: Any, number: str) -> OwnedNumber:
+        data = _mapping(data, f"number {number}")
+        capabilities = data.pop("capabilities", None)
+        return cls(
+            settings=NumberSettings.from_mapping(data, number),
+            capabilities=Capabilities.from_mapping(capabilities, number),
+        )
+
+
+def _numbers(raw: Any) -> dict[str, OwnedNumber]:
     """The owned numbers: a list of numbers (or of {number: ..., voice_url: ...}), or a
     mapping of number to its settings (or null)."""
     if isinstance(raw, Mapping):
-        return {str(n): NumberSettings.from_mapping(v, str(n)) for n, v in raw.items()}
+        return {str(n): OwnedNumber.from_mapping(v, str(n)) for n, v in raw.items()}
     if not isinstance(raw, list | tuple):
         raise ScenarioError(f"numbers must be a list or a mapping, got {raw!r}")
-    numbers: dict[str, NumberSettings] = {}
+    numbers: dict[str, OwnedNumber] = {}
     for item in raw:
         if isinstance(item, Mapping):
             settings = dict(item)
             number = str(settings.pop("number", "") or "")
             if not number:
                 raise ScenarioError(f"a number without its number: {item!r}")
-            numbers[number] = NumberSettings.from_mapping(settings, number)
+            numbers[number] = OwnedNumber.from_mapping(settings, number)
         else:
-            numbers[str(item)] = NumberSettings()
+            numbers[str(item)] = OwnedNumber()
     return numbers
 
 
@@ -191,9 +234,7 @@ class Faults:
     def from_mapping(cls, data: dict[str, Any]) -> Faults:
         data = _mapping(data, "faults")
         known = {"duplicate", "reorder", "drop", "delay", "api_errors", "slow_webhook", "seed"}
-        unknown = set(data) - known
-        if unknown:
-            raise ScenarioError(f"unknown fault keys: {sorted(unknown)}")
+        _only(data, known, "fault keys")
         api_errors = _mapping(data.get("api_errors"), "api_errors")
         return cls(
             duplicate=_probability(data.get("duplicate", 0.0), "duplicate"),
@@ -252,6 +293,7 @@ class Scenario:
     auth_token: str = DEFAULT_AUTH_TOKEN
     numbers: tuple[str, ...] = ("+815012345678",)
     number_settings: dict[str, NumberSettings] = field(default_factory=dict)
+    number_capabilities: dict[str, Capabilities] = field(default_factory=dict)
     api_keys: dict[str, str] = field(default_factory=dict)  # SK... -> secret
     rates: Rates = field(default_factory=Rates)
     phones: dict[str, PhoneScript] = field(default_factory=dict)
@@ -266,6 +308,9 @@ class Scenario:
 
     def settings(self, number: str) -> NumberSettings:
         return self.number_settings.get(number, NumberSettings())
+
+    def capabilities(self, number: str) -> Capabilities:
+        return self.number_capabilities.get(number, Capabilities())
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> Scenario:
@@ -282,9 +327,7 @@ class Scenario:
             "webhook_timeout",
             "price_delay",
         }
-        unknown = set(data) - known
-        if unknown:
-            raise ScenarioError(f"unknown scenario keys: {sorted(unknown)}")
+        _only(data, known, "scenario keys")
         phones_raw = _mapping(data.get("phones"), "phones")
         default_raw = phones_raw.pop("default", None)
         numbers = _numbers(data.get("numbers", ["+815012345678"]))
@@ -295,7 +338,16 @@ class Scenario:
             account_sid=str(data.get("account_sid", DEFAULT_ACCOUNT_SID)),
             auth_token=str(data.get("auth_token", DEFAULT_AUTH_TOKEN)),
             numbers=tuple(numbers),
-            number_settings={n: s for n, s in numbers.items() if s != NumberSettings()},
+            number_settings={
+                n: owned.settings
+                for n, owned in numbers.items()
+                if owned.settings != NumberSettings()
+            },
+            number_capabilities={
+                n: owned.capabilities
+                for n, owned in numbers.items()
+                if owned.capabilities != Capabilities()
+            },
             api_keys={k: str(v) for k, v in _mapping(data.get("api_keys"), "api_keys").items()},
             rates=Rates.from_mapping(data.get("rates") or {}),
             phones={k: PhoneScript.from_mapping(v) for k, v in phones_raw.items()},

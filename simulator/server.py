@@ -1,4 +1,5 @@
-"""HTTP routes: Twilio's REST API (v2010) for calls and numbers, and the inspector under /_sim/."""
+"""HTTP routes: Twilio's REST API (v2010) for calls, their notifications and numbers, and the
+inspector under /_sim/."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import json
 
 from aiohttp import web
 
-from .errors import DialRefused, NotFound
+from .errors import CallNotFound, DialRefused, NotFound
 from .http import MAX_REQUEST, STATE, SimulatorState, engine_of, inject, read_form, rest_middleware
 from .inspector import render_page
-from .resources import API, call_json, page, phone_number_json
+from .resources import API, call_json, notification_json, page, phone_number_json
 from .scenario import ScenarioError
 
 
@@ -45,6 +46,17 @@ async def delete_call(request: web.Request) -> web.Response:
     inject(request, "calls.delete")
     engine_of(request).delete_call(request.match_info["sid"])
     return web.Response(status=204)
+
+
+async def list_notifications(request: web.Request) -> web.Response:
+    inject(request, "notifications.list")
+    engine = engine_of(request)
+    try:
+        found = engine.list_notifications(request.match_info["sid"], await read_form(request))
+    except CallNotFound as err:
+        raise NotFound(request.path) from err  # Twilio names the subresource's path
+    records = [notification_json(n, engine.scenario.account_sid, engine.clock) for n in found]
+    return web.json_response(page("notifications", records, request.path, dict(request.query)))
 
 
 async def list_numbers(request: web.Request) -> web.Response:
@@ -148,6 +160,7 @@ def build_app(state: SimulatorState) -> web.Application:
     app.router.add_get(f"{account}/Calls/{{sid}}.json", fetch_call)
     app.router.add_post(f"{account}/Calls/{{sid}}.json", update_call)
     app.router.add_delete(f"{account}/Calls/{{sid}}.json", delete_call)
+    app.router.add_get(f"{account}/Calls/{{sid}}/Notifications.json", list_notifications)
     app.router.add_get(f"{account}/IncomingPhoneNumbers.json", list_numbers)
     app.router.add_get(f"{account}/IncomingPhoneNumbers/{{sid}}.json", fetch_number)
     app.router.add_post(f"{account}/IncomingPhoneNumbers/{{sid}}.json", update_number)

@@ -86,28 +86,46 @@ class WebhookSender:
                         response.status, body, response.headers.get("Content-Type", "")
                     )
         except TimeoutError as err:
-            exchange.error = "11205: HTTP connection failure (timed out)"
-            raise WebhookError(Notice.HTTP_CONNECTION_FAILURE, exchange.error) from err
+            raise _failed(exchange, Notice.HTTP_CONNECTION_FAILURE, "timed out") from err
         except (aiohttp.ClientConnectionError, OSError) as err:
             # Refused, reset or unreachable: Twilio logs an HTTP connection failure.
-            exchange.error = f"11205: HTTP connection failure ({type(err).__name__})"
-            raise WebhookError(Notice.HTTP_CONNECTION_FAILURE, exchange.error) from err
+            raise _failed(exchange, Notice.HTTP_CONNECTION_FAILURE, type(err).__name__) from err
         except (aiohttp.ClientError, ValueError) as err:
-            exchange.error = f"11200: HTTP retrieval failure ({type(err).__name__})"
-            raise WebhookError(Notice.HTTP_RETRIEVAL_FAILURE, exchange.error) from err
+            raise _failed(exchange, Notice.HTTP_RETRIEVAL_FAILURE, type(err).__name__) from err
         finally:
             for listener in self.listeners:
                 listener(exchange)
         if response.status >= 400:
-            exchange.error = f"11200: HTTP retrieval failure (status {response.status})"
-            raise WebhookError(Notice.HTTP_RETRIEVAL_FAILURE, exchange.error)
+            status = response.status
+            raise _failed(exchange, Notice.HTTP_RETRIEVAL_FAILURE, f"status {status}", status)
         return result
+
+
+FAILURES = {
+    Notice.HTTP_CONNECTION_FAILURE: "HTTP connection failure",
+    Notice.HTTP_RETRIEVAL_FAILURE: "HTTP retrieval failure",
+}
+
+
+def _failed(
+    exchange: Exchange, code: Notice, detail: str, status: int | None = None
+) -> WebhookError:
+    """The error of a failed webhook, noted on its exchange with the code as Twilio logs it
+    (the notification's text names the code apart, so the error's own text does not)."""
+    error = WebhookError(code, f"{FAILURES[code]} ({detail})", status)
+    exchange.error = f"{int(code)}: {error}"
+    return error
 
 
 @dataclass
 class _Pending:
+    leg_sid: str
     exchange: Exchange
     token: str
+
+
+# Told of a status callback the application did not take: (leg SID, exchange, error).
+FailureListener = Callable[[str, Exchange, WebhookError], None]
 
 
 class CallbackDispatcher:
@@ -132,6 +150,7 @@ class CallbackDispatcher:
         self._held: dict[str, list[_Pending]] = {}
         self._random = random.Random(faults().seed)
         self.dropped = 0
+        self.failure_listeners: list[FailureListener] = []
 
     def reseed(self) -> None:
         self._random = random.Random(self._faults().seed)
@@ -155,8 +174,10 @@ class CallbackDispatcher:
             pending = await queue.get()
             try:
                 await self._sender.send(pending.exchange, pending.token)
-            except WebhookError:
-                pass  # Twilio logs a notification; status callbacks have no fallback
+            except WebhookError as err:
+                # Twilio logs a notification; status callbacks have no fallback.
+                for listener in self.failure_listeners:
+                    listener(pending.leg_sid, pending.exchange, err)
             finally:
                 queue.task_done()
 
@@ -172,7 +193,7 @@ class CallbackDispatcher:
             self.dropped += 1
             return
         copies = 2 if faults.duplicate and self._random.random() < faults.duplicate else 1
-        pendings = [_Pending(exchange, token) for _ in range(copies)]
+        pendings = [_Pending(leg_sid, exchange, token) for _ in range(copies)]
         if faults.reorder:
             self._held.setdefault(leg_sid, []).extend(pendings)
             if final:

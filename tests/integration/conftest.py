@@ -44,6 +44,14 @@ SCENARIO: dict[str, Any] = {
 }
 
 
+# An account whose second number can send SMS but not make voice calls.
+SMS_ONLY = "+815033334444"
+WITH_SMS_ONLY: dict[str, Any] = {
+    **SCENARIO,
+    "numbers": [TWILIO_NUMBER, {"number": SMS_ONLY, "capabilities": {"voice": False, "sms": True}}],
+}
+
+
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/twilio_bridge."""

@@ -20,7 +20,9 @@ from simulator.harness import Simulator
 from .conftest import (
     PARTY_A,
     PARTY_B,
+    SMS_ONLY,
     TWILIO_NUMBER,
+    WITH_SMS_ONLY,
     Bridge,
     free_port,
     loaded_entry,
@@ -124,6 +126,20 @@ async def test_each_flow_error_names_its_field(  # noqa: PLR0917
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {field: error}
     assert not hass.config_entries.async_entries(DOMAIN)  # nothing kept
+
+
+@pytest.mark.parametrize("scenario", [WITH_SMS_ONLY])
+async def test_a_number_that_cannot_make_voice_calls_is_refused(
+    hass: HomeAssistant, served: str, sim: Simulator
+) -> None:
+    result = await submit(hass, form(sim, served, phone_number=SMS_ONLY))
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"phone_number": "number_not_voice_capable"}
+    assert not hass.config_entries.async_entries(DOMAIN)
+    # The user picks the account's voice number in the same form.
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], form(sim, served))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["phone_number"] == TWILIO_NUMBER
 
 
 async def test_flow_error_when_twilio_cannot_be_reached(

@@ -18,8 +18,18 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.twilio_bridge.const import DOMAIN
 from simulator.harness import Simulator
+from simulator.models import Leg
 
-from .conftest import PARTY_A, PARTY_B, Bridge, bridge_config, free_port, serve
+from .conftest import (
+    PARTY_A,
+    PARTY_B,
+    SMS_ONLY,
+    WITH_SMS_ONLY,
+    Bridge,
+    bridge_config,
+    free_port,
+    serve,
+)
 
 
 async def set_up(
@@ -46,23 +56,30 @@ def entry_state(hass: HomeAssistant) -> tuple[ConfigEntryState, str | None]:
     return entry.state, entry.reason
 
 
+@pytest.mark.parametrize("scenario", [WITH_SMS_ONLY])
 @pytest.mark.parametrize(
-    ("overrides", "issue_id", "state", "reason"),
+    ("overrides", "issue_id", "placeholders", "reason"),
     [
         (
             {"auth_token": "wrong-token"},
             "invalid_auth",
-            ConfigEntryState.SETUP_ERROR,
+            None,
             "Twilio refused the credentials (error 20003): check account_sid and auth_token",
         ),
         (
             {"phone_number": "+815099998888"},
             "number_not_on_account",
-            ConfigEntryState.SETUP_ERROR,
+            {"phone_number": "+81 50-****-8888"},
             "phone_number +81 50-****-8888 is not a number of this Twilio account",
         ),
+        (
+            {"phone_number": SMS_ONLY},
+            "number_not_voice_capable",
+            {"phone_number": "+81 50-****-4444"},
+            "phone_number +81 50-****-4444 cannot make voice calls",
+        ),
     ],
-    ids=["wrong_auth_token", "number_not_on_account"],
+    ids=["wrong_auth_token", "number_not_on_account", "number_not_voice_capable"],
 )
 async def test_account_problems_fail_setup_with_a_repairs_issue(  # noqa: PLR0917
     hass: HomeAssistant,
@@ -72,14 +89,15 @@ async def test_account_problems_fail_setup_with_a_repairs_issue(  # noqa: PLR091
     issue_registry: ir.IssueRegistry,
     overrides: dict[str, Any],
     issue_id: str,
-    state: ConfigEntryState,
+    placeholders: dict[str, str] | None,
     reason: str,
 ) -> None:
     await set_up(hass, aiohttp_client, sim, **overrides)
-    assert entry_state(hass) == (state, reason)
+    assert entry_state(hass) == (ConfigEntryState.SETUP_ERROR, reason)
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
+    assert issue.translation_placeholders == placeholders
     assert not hass.states.async_entity_ids("sensor")  # nothing pretends to work
     # From YAML the fix is in configuration.yaml: no reauthentication is offered.
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -170,6 +188,45 @@ async def test_webhook_self_test_cannot_be_forged(
     assert issue_registry.async_get_issue(DOMAIN, "webhook_self_test_failed") is not None
 
 
+async def _unanswered_call(
+    hass: HomeAssistant, sim: Simulator, base_url: str, freezer: FrozenDateTimeFactory
+) -> tuple[Bridge, str, Leg]:
+    """Place a call whose answer webhook Twilio cannot fetch, and let it be reconciled:
+    Twilio's callbacks go to the same place, so they are lost too. Returns the bridge, the
+    call id and leg A as Twilio kept it."""
+    bridge = Bridge(hass=hass, sim=sim, base_url=base_url)
+    placed = await bridge.connect(PARTY_A, PARTY_B)
+    await sim.run_until_idle()
+    (leg_a,) = sim.calls  # B was never dialed
+    assert leg_a.status == "completed"
+    freezer.tick(timedelta(seconds=81))  # ring_timeout + 60 s: the call is reconciled
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    (call,) = await bridge.calls()
+    assert (call["call_id"], call["outcome"], call["failed_party"]) == (
+        placed["call_id"],
+        "webhook_unreachable",
+        None,
+    )
+    state = hass.states.get("sensor.twilio_bridge_last_call_status")
+    assert state.state == "webhook_unreachable"
+    return bridge, placed["call_id"], leg_a
+
+
+def _answer_url(base_url: str, call_id: str) -> str:
+    return f"{base_url}/api/twilio_bridge/answer/{call_id}"
+
+
+def _assert_reported(
+    issue_registry: ir.IssueRegistry, caplog: pytest.LogCaptureFixture, url: str, code: str
+) -> None:
+    """The log line and the Repairs issue name the URL Twilio could not reach, and its code."""
+    assert f"Twilio could not reach the answer webhook {url} (Twilio error {code})" in caplog.text
+    issue = issue_registry.async_get_issue(DOMAIN, "webhook_unreachable")
+    assert issue is not None
+    assert issue.translation_placeholders == {"url": url, "code": code}
+
+
 async def test_a_call_twilio_cannot_announce_ends_as_webhook_unreachable(  # noqa: PLR0917
     hass: HomeAssistant,
     aiohttp_client: ClientSessionGenerator,
@@ -180,30 +237,13 @@ async def test_a_call_twilio_cannot_announce_ends_as_webhook_unreachable(  # noq
     freezer: FrozenDateTimeFactory,
 ) -> None:
     base_url = await set_up(hass, aiohttp_client, sim, served=False)
-    bridge = Bridge(hass=hass, sim=sim, base_url=base_url)
-    placed = await bridge.connect(PARTY_A, PARTY_B)
-    await sim.run_until_idle()
-    (leg_a,) = sim.calls  # B was never dialed
-    assert leg_a.status == "completed"
-    assert {error["code"] for error in leg_a.errors} == {11205}  # as Twilio logs it
-
-    # Twilio's callbacks are lost too: the call is reconciled from its Call resource.
-    freezer.tick(timedelta(seconds=81))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    (call,) = await bridge.calls()
-    assert (call["call_id"], call["outcome"], call["failed_party"]) == (
-        placed["call_id"],
-        "webhook_unreachable",
-        None,
-    )
-    answer_url = f"{base_url}/api/twilio_bridge/answer/{placed['call_id']}"
-    assert f"Twilio could not reach the answer webhook {answer_url}" in caplog.text
-    issue = issue_registry.async_get_issue(DOMAIN, "webhook_unreachable")
-    assert issue is not None
-    assert issue.translation_placeholders == {"url": answer_url, "code": "-"}
-    state = hass.states.get("sensor.twilio_bridge_last_call_status")
-    assert state.state == "webhook_unreachable"
+    bridge, call_id, leg_a = await _unanswered_call(hass, sim, base_url, freezer)
+    # What Twilio logged on the call, and serves as its Notifications: one 11205 naming the
+    # answer URL (nothing answered there, so no status callback could be answered either).
+    (reported,) = leg_a.errors
+    answer_url = _answer_url(base_url, call_id)
+    assert (reported.code, reported.url) == (11205, answer_url)
+    _assert_reported(issue_registry, caplog, answer_url, "11205")
 
     # Once the URL answers, the next call goes through and the issue is gone.
     await serve(hass, aiohttp_client, int(base_url.rsplit(":", 1)[1]))
@@ -214,3 +254,58 @@ async def test_a_call_twilio_cannot_announce_ends_as_webhook_unreachable(  # noq
         "completed",
         "webhook_unreachable",
     ]
+
+
+async def test_an_answer_webhook_answering_an_error_is_reported_as_11200(  # noqa: PLR0917
+    hass: HomeAssistant,
+    aiohttp_client: ClientSessionGenerator,
+    socket_enabled: None,
+    sim: Simulator,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """webhook_base_url reaches a server that is not Home Assistant and answers 500."""
+
+    async def broken(request: web.Request) -> web.Response:
+        return web.Response(status=500, text="Internal Server Error")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", broken)
+    async with TestServer(app, host="127.0.0.1") as server:
+        await serve(hass, aiohttp_client, free_port())
+        base_url = str(server.make_url("")).rstrip("/")
+        assert await async_setup_component(hass, DOMAIN, bridge_config(sim, base_url))
+        await hass.async_block_till_done()
+        _, call_id, leg_a = await _unanswered_call(hass, sim, base_url, freezer)
+    # Twilio's notifications on leg A: the answer webhook's 11200, and a warning (15003) for
+    # each status callback answered 500, which the integration must pass over.
+    codes = [notification.code for notification in leg_a.errors]
+    assert codes.count(11200) == 1
+    assert set(codes) == {11200, 15003}
+    _assert_reported(issue_registry, caplog, _answer_url(base_url, call_id), "11200")
+
+
+async def test_the_url_named_is_the_one_twilio_reported(  # noqa: PLR0917
+    hass: HomeAssistant,
+    aiohttp_client: ClientSessionGenerator,
+    socket_enabled: None,
+    sim: Simulator,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """webhook_base_url is fixed while the call is still open: the log and the issue name
+    the URL Twilio failed on (its notification's request_url), not today's answer URL."""
+    old_base = await set_up(hass, aiohttp_client, sim, served=False)
+    placed = await Bridge(hass=hass, sim=sim, base_url=old_base).connect(PARTY_A, PARTY_B)
+    await sim.run_until_idle()
+    port = free_port()
+    await serve(hass, aiohttp_client, port)
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    new_base = f"http://127.0.0.1:{port}"
+    hass.config_entries.async_update_entry(entry, data={**entry.data, "webhook_base_url": new_base})
+    assert await hass.config_entries.async_reload(entry.entry_id)  # reconciles the open call
+    await hass.async_block_till_done()
+
+    _assert_reported(issue_registry, caplog, _answer_url(old_base, placed["call_id"]), "11205")
+    assert _answer_url(new_base, placed["call_id"]) not in caplog.text

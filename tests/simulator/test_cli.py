@@ -174,9 +174,11 @@ def test_the_documented_scenarios_load() -> None:
     assert scenario.faults.api_errors == {"calls.create": 429}
     assert scenario.phone("+819055556666").digits == "1234#"
     assert scenario.phone("+819066667777").digits_after == 12
-    assert scenario.numbers == ("+815012345678", "+815011112222")
+    assert scenario.numbers == ("+815012345678", "+815011112222", "+815033334444")
     assert scenario.settings("+815012345678").voice_url == "https://my-app.example/incoming"
     assert scenario.settings("+815011112222").voice_url is None
+    assert scenario.capabilities("+815011112222").voice
+    assert not scenario.capabilities("+815033334444").voice
     basic = Scenario.load(root / "scenarios" / "basic.yaml")
     assert basic.numbers == ("+815012345678",)
     people = Scenario.load(root / "scenarios" / "real_people.yaml")

@@ -33,6 +33,7 @@ CONFERENCE = "/2010-04-01/Accounts/AC" + "a" * 32 + "/Conferences/CF" + "a" * 32
 PARTICIPANTS = CONFERENCE.removesuffix(".json") + "/Participants.json"
 PARTICIPANT = CONFERENCE.removesuffix(".json") + "/Participants/CA" + "a" * 32 + ".json"
 NUMBERS = "/2010-04-01/Accounts/AC" + "a" * 32 + "/IncomingPhoneNumbers.json"
+NOTIFICATIONS = CALL.removesuffix(".json") + "/Notifications.json"
 
 
 def _example(method: str, path: str, status: int, name: str) -> dict[str, Any]:
@@ -55,6 +56,8 @@ def _example(method: str, path: str, status: int, name: str) -> dict[str, Any]:
         ("GET", PARTICIPANTS, 200, "readFull"),
         ("POST", PARTICIPANTS, 201, "createWithFriendlyName"),
         ("GET", PARTICIPANT, 200, "fetch"),
+        ("GET", NOTIFICATIONS, 200, "readFull"),  # request_method null: a nullable enum
+        ("GET", NOTIFICATIONS, 200, "readEmpty"),
     ],
 )
 def test_the_specs_own_examples_pass(method: str, path: str, status: int, name: str) -> None:
@@ -94,6 +97,7 @@ RESOURCES = [
     ("GET", PARTICIPANT, 200, "fetch", None),
     ("GET", PARTICIPANTS, 200, "readFull", "participants"),
     ("GET", NUMBERS, 200, "readFull", "incoming_phone_numbers"),
+    ("GET", NOTIFICATIONS, 200, "readFull", "notifications"),
 ]
 
 
@@ -193,6 +197,15 @@ def test_only_the_listed_enum_refs_may_be_null() -> None:
     with pytest.raises(ConformanceError, match=re.escape("['status']")) as raised:
         check_response("GET", CONFERENCE, 200, json.dumps(body))
     assert raised.value.keyword == "type"
+
+
+def test_a_nullable_inline_enum_takes_null_but_no_other_value() -> None:
+    body = _example("GET", NOTIFICATIONS, 200, "readFull")
+    assert body["notifications"][0]["request_method"] is None  # the spec's own example
+    body["notifications"][0]["request_method"] = "PUT"
+    with pytest.raises(ConformanceError, match=re.escape("['request_method']")) as raised:
+        check_response("GET", NOTIFICATIONS, 200, json.dumps(body))
+    assert raised.value.keyword == "enum"
 
 
 def test_pages_need_one_records_key_and_the_meta_keys() -> None:
@@ -299,6 +312,8 @@ async def test_every_operation_through_both_sdk_clients_conforms(
     await asyncio.to_thread(client.calls(two.sid).update, time_limit=100)
     await aclient.calls(one.sid).update_async(status="completed")
     await asyncio.to_thread(client.calls(two.sid).update, status="completed")
+    await aclient.calls(one.sid).notifications.list_async(log=0)
+    await asyncio.to_thread(client.calls(two.sid).notifications.list)
     assert await aclient.calls(one.sid).delete_async() is True
     assert await asyncio.to_thread(client.calls(two.sid).delete) is True
     await aclient.incoming_phone_numbers.list_async(phone_number=OTHER_NUMBER)
@@ -312,5 +327,6 @@ async def test_every_operation_through_both_sdk_clients_conforms(
         "UpdateCall",
         "DeleteCall",
         "ListIncomingPhoneNumber",
+        "ListCallNotification",
     }
-    assert len(CHECKED) - start == 14
+    assert len(CHECKED) - start == 16

@@ -179,4 +179,4 @@ async def test_slow_webhook_fault_times_out(sim: Simulator, rest: Rest, app: App
     sid = (await rest.create(To=A, From=NUMBER, Url=app.on("/answer", CALL)))["sid"]
     await sim.advance(3)
     assert sim.call(sid).status == "completed"
-    assert [e["code"] for e in sim.call(sid).errors] == [11205]
+    assert [e.code for e in sim.call(sid).errors] == [11205]

@@ -243,7 +243,7 @@ async def test_a_failing_voice_url_fails_the_call(
     sid = await sim.dial(A, NUMBER)
     await sim.advance(1)
     assert (await rest.fetch(sid))["status"] == "failed"
-    assert [e["code"] for e in sim.call(sid).errors] == [11200]
+    assert [e.code for e in sim.call(sid).errors] == [11200]
 
 
 # ----------------------------------------------------------------------------- /_sim/dial

@@ -16,6 +16,7 @@ DOMAIN = [
     "engine",
     "errors",
     "forms",
+    "listing",
     "models",
     "numbers",
     "resources",

@@ -327,7 +327,7 @@ async def test_dial_two_numbers_first_to_answer_wins(sim: Simulator, rest: Rest,
 
 
 def _errors(sim: Simulator, sid: str) -> list[int]:
-    return [int(str(error["code"])) for error in _leg(sim, sid).errors]
+    return [error.code for error in _leg(sim, sid).errors]
 
 
 @pytest.mark.parametrize(
@@ -349,7 +349,7 @@ async def test_invalid_twiml_ends_the_call_with_12100(
     await sim.advance(3)
     assert _leg(sim, sid).status == "completed"
     assert _errors(sim, sid) == [12100]
-    assert [n["code"] for n in sim.engine.notifications] == [12100]
+    assert [n.code for n in sim.engine.notifications] == [12100]
 
 
 async def test_unreachable_webhook_ends_the_call_with_11205(sim: Simulator, rest: Rest) -> None:

@@ -20,6 +20,7 @@ SUBSET_PATH = Path(__file__).with_name("twilio_api_v2010_subset.json")
 PATHS = (
     "/2010-04-01/Accounts/{AccountSid}/Calls.json",
     "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json",
+    "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Notifications.json",
     "/2010-04-01/Accounts/{AccountSid}/Conferences.json",
     "/2010-04-01/Accounts/{AccountSid}/Conferences/{Sid}.json",
     "/2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants.json",
