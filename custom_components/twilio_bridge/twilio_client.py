@@ -194,7 +194,7 @@ class TwilioApi:
     async def webhook_failures(self, sid: str) -> list[WebhookFailure]:
         """The notifications Twilio logged for a call (e.g. its Url could not be fetched)."""
         notifications = await self._run(
-            "Notifications.list", self._client.calls(sid).notifications.list_async(limit=20)
+            "Notifications.list", self._client.calls(sid).notifications.list_async(log=0, limit=20)
         )
         failures = []
         for notification in notifications:
