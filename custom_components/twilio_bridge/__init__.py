@@ -28,6 +28,7 @@ from .checks import (
     clear_setup_problems,
     report_problem,
 )
+from .config_flow import entry_title
 from .const import (
     CONF_ACCOUNT_SID,
     CONF_COUNTRY_CODE,
@@ -70,8 +71,13 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         # The YAML is the source of truth: it replaces what the entry holds, before the
         # entry is set up (entries are set up after this returns).
         data, options = split_yaml(config[DOMAIN])
+        try:
+            number = parse_number(data[CONF_PHONE_NUMBER], options[CONF_COUNTRY_CODE])
+            title = entry_title(number.e164)
+        except InvalidNumberError:
+            title = entries[0].title  # setup reports the number
         hass.config_entries.async_update_entry(
-            entries[0], unique_id=data[CONF_ACCOUNT_SID], data=data, options=options
+            entries[0], title=title, unique_id=data[CONF_ACCOUNT_SID], data=data, options=options
         )
     else:
         hass.async_create_task(
@@ -119,8 +125,10 @@ def _entry_error(
         "translation_key": err.problem.value,
         "translation_placeholders": placeholders,
     }
-    if err.problem is Problem.CANNOT_CONNECT:
-        return ConfigEntryNotReady(**kwargs)  # Home Assistant retries with a back-off
+    if err.problem in (Problem.CANNOT_CONNECT, Problem.NO_EXTERNAL_URL):
+        # Home Assistant retries with a back-off: fixed outside (the network, an external
+        # URL set under Settings > System > Network), the entry comes up by itself.
+        return ConfigEntryNotReady(**kwargs)
     if err.problem is Problem.INVALID_AUTH and not hass.data.get(YAML_PRESENT):
         return ConfigEntryAuthFailed(**kwargs)  # starts reauthentication
     # From YAML the fix is in configuration.yaml, so no reauthentication is offered.

@@ -14,19 +14,24 @@ import voluptuous as vol
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.network import NoURLAvailableError, get_url
 
 from .checks import Problem, SetupProblemError, async_check_account
 from .const import (
     CONF_ACCOUNT_SID,
     CONF_API_BASE_URL,
     CONF_AUTH_TOKEN,
+    CONF_CONTACTS,
     CONF_COUNTRY_CODE,
     CONF_EDGE,
     CONF_PHONE_NUMBER,
+    CONF_WEBHOOK_BASE_URL,
     DEFAULT_COUNTRY_CODE,
     DOMAIN,
 )
+from .core.contacts import ContactError
 from .core.numbers import InvalidNumberError, mask_number, parse_number
+from .data import BridgeConfig
 from .options import (
     ADVANCED,
     AUTH_TOKEN,
@@ -53,7 +58,8 @@ FIELD_OF_PROBLEM = {
 }
 
 
-def _title(phone_number: str) -> str:
+def entry_title(phone_number: str) -> str:
+    """The entry's name in the UI: the number, masked (E.164 in)."""
     return f"Twilio {mask_number(phone_number)}"
 
 
@@ -73,6 +79,9 @@ async def async_validate_connection(
     except InvalidNumberError:
         return data, {CONF_PHONE_NUMBER: Problem.INVALID_PHONE_NUMBER.value}
     data[CONF_PHONE_NUMBER] = number
+    if not data.get(CONF_WEBHOOK_BASE_URL) and not _has_public_url(hass):
+        # Twilio could never report a call: say so now, not after "Success!".
+        return data, {CONF_WEBHOOK_BASE_URL: Problem.NO_EXTERNAL_URL.value}
     api = TwilioApi(
         data[CONF_ACCOUNT_SID],
         data[CONF_AUTH_TOKEN],
@@ -85,6 +94,14 @@ async def async_validate_connection(
     except SetupProblemError as err:
         return data, {FIELD_OF_PROBLEM.get(err.problem, "base"): err.problem.value}
     return data, {}
+
+
+def _has_public_url(hass: HomeAssistant) -> bool:
+    try:
+        get_url(hass, allow_internal=False, prefer_external=True)
+    except NoURLAvailableError:
+        return False
+    return True
 
 
 class TwilioBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -112,7 +129,7 @@ class TwilioBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
                 await self.async_set_unique_id(data[CONF_ACCOUNT_SID])
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
-                    title=_title(data[CONF_PHONE_NUMBER]), data=data, options={}
+                    title=entry_title(data[CONF_PHONE_NUMBER]), data=data, options={}
                 )
         schema = form_schema(self._connection_form(), required=(*CREDENTIALS, PHONE_NUMBER))
         return self.async_show_form(
@@ -127,7 +144,7 @@ class TwilioBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(data[CONF_ACCOUNT_SID])
         self._abort_if_unique_id_configured()
         return self.async_create_entry(
-            title=_title(data[CONF_PHONE_NUMBER]), data=data, options=options
+            title=entry_title(data[CONF_PHONE_NUMBER]), data=data, options=options
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -179,7 +196,7 @@ class TwilioBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             if not errors:
                 return self.async_update_reload_and_abort(
-                    entry, title=_title(data[CONF_PHONE_NUMBER]), data=data
+                    entry, title=entry_title(data[CONF_PHONE_NUMBER]), data=data
                 )
         schema = form_schema(fields, required=(PHONE_NUMBER,))
         return self.async_show_form(
@@ -200,13 +217,20 @@ class TwilioBridgeOptionsFlow(OptionsFlow):
         if self.hass.data.get(YAML_PRESENT):
             return self.async_abort(reason="yaml_managed")
         errors: dict[str, str] = {}
+        placeholders = {"error": ""}
         if user_input is not None:
             try:
                 options = OPTIONS_SCHEMA(_without_blanks(user_input))
             except vol.Invalid as err:
                 errors[str(err.path[0]) if err.path else "base"] = "invalid_value"
             else:
-                return self.async_create_entry(data=options)
+                # Contacts are checked like destinations: a bad one would fail the setup
+                # that saving starts, so it is refused here, where it can be corrected.
+                problem = _contacts_problem(self.config_entry, options)
+                if problem is None:
+                    return self.async_create_entry(data=options)
+                errors[CONF_CONTACTS] = "invalid_contact"
+                placeholders["error"] = problem
         current = OPTIONS_SCHEMA(dict(self.config_entry.options))
         return self.async_show_form(
             step_id="init",
@@ -214,7 +238,22 @@ class TwilioBridgeOptionsFlow(OptionsFlow):
                 form_schema(OPTIONS), user_input or current
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )
+
+
+def _contacts_problem(entry: TwilioBridgeConfigEntry, options: Mapping[str, Any]) -> str | None:
+    """Why the contacts cannot be used with these options (None: they can)."""
+    try:
+        own = parse_number(entry.data[CONF_PHONE_NUMBER], options[CONF_COUNTRY_CODE])
+    except InvalidNumberError:
+        return None  # setup reports the number itself
+    conf = {**entry.data, **options}
+    try:
+        BridgeConfig.from_yaml(conf, own, conf.get(CONF_WEBHOOK_BASE_URL) or "http://unused")
+    except ContactError as err:
+        return str(err)
+    return None
 
 
 def _without_blanks(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from homeassistant.core import HomeAssistant
 from .const import (
     CONF_ACCOUNT_SID,
     CONF_AUTH_TOKEN,
+    CONF_CONTACTS,
     CONF_PHONE_NUMBER,
     CONF_WEBHOOK_BASE_URL,
 )
@@ -33,11 +34,17 @@ async def async_get_config_entry_diagnostics(
     manager = runtime.manager
     data = dict(entry.data)
     data[CONF_PHONE_NUMBER] = mask_number(runtime.config.phone_number.e164)
+    options = dict(entry.options)
+    if CONF_CONTACTS in options:
+        # The names stay (they help to read the records); their numbers are masked.
+        options[CONF_CONTACTS] = {
+            name: mask_number(number.e164) for name, number in runtime.config.contacts.items()
+        }
     return {
         "entry": {
             "source": entry.source,
             "data": async_redact_data(data, TO_REDACT),
-            "options": dict(entry.options),
+            "options": options,
         },
         "active_calls": [record_view(r, mask_number) for r in manager.active_records()],
         "recent_calls": [record_view(r, mask_number) for r in manager.records(RECENT_RECORDS)],

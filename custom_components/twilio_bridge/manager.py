@@ -79,6 +79,7 @@ PRICE_LOOKUPS_AT_START = 20
 # If a finished call's last callbacks never arrive, fetch its legs from Twilio after this.
 RECONCILE_AFTER_DIAL = 30.0
 RECONCILE_AFTER_RING = 60.0
+TWILIO_NOT_FOUND = 20404
 # A call still talking when checked is checked again this often (callbacks may be lost).
 RECONCILE_RETRY = 300.0
 # A caller who was just refused with a busy tone is still busy for a moment: wait, then call.
@@ -465,7 +466,7 @@ class CallManager:
             self._callback_refused(callback, "twilio_error")
             return
         _LOGGER.info("Call %s calls back call %s", record.call_id, callback.callback_of)
-        self._fire(EVENT_CALLBACK, callback_event(record))
+        self._fire(EVENT_CALLBACK, callback_event(record, self.mask))
 
     def _callback_refused(self, callback: CallBack, reason: str) -> None:
         _LOGGER.info(
@@ -595,8 +596,7 @@ class CallManager:
             for name in LEGS:
                 sid = record.legs[name].sid
                 if sid is not None and not record.legs[name].ended:
-                    info = await self.api.fetch_call(sid)
-                    self._apply(record, self._from_resource(record, name, info))
+                    await self._async_reconcile_leg(record, name, sid)
             leg_a = record.legs["a"]
             if record.active and leg_a.ended and leg_a.sid and record.legs["b"].sid is None:
                 children = await self.api.list_children(leg_a.sid)
@@ -609,6 +609,22 @@ class CallManager:
             _LOGGER.warning("Could not reconcile call %s: %s", record.call_id, err)
         if record.active:
             self._schedule_reconcile(record, RECONCILE_RETRY)
+
+    async def _async_reconcile_leg(self, record: CallRecord, leg: LegName, sid: str) -> None:
+        try:
+            info = await self.api.fetch_call(sid)
+        except TwilioApiError as err:
+            if err.code != TWILIO_NOT_FOUND:
+                raise
+            # Twilio has no such call (another account, or a log restored elsewhere): it
+            # will never end by itself, and must not count as active for good.
+            _LOGGER.warning("Call %s: Twilio knows no leg %s; it is closed", record.call_id, leg)
+            changes = record.apply_status(
+                leg, call_sid=sid, status="failed", sequence=None, at=dt_util.utcnow()
+            )
+            self._apply(record, changes)
+            return
+        self._apply(record, self._from_resource(record, leg, info))
 
     async def _async_finish_undialed(self, record: CallRecord) -> None:
         """Close a call that never reached B: maybe because Twilio could not reach us."""
@@ -634,21 +650,34 @@ class CallManager:
 
     # ------------------------------------------------------------------ hang up
 
-    async def async_hangup(self, call_id: str | None) -> list[str]:
-        """End one active call, or all of them; returns the call ids asked to end."""
+    async def async_hangup(self, call_id: str | None) -> tuple[list[str], list[str]]:
+        """End one active call, or all of them: (call ids asked to end, call ids that failed).
+
+        One call Twilio refuses to end never keeps the others running; for a single call
+        the error is raised.
+        """
         targets = self.active_records() if call_id is None else [self._records[call_id]]
-        ended = []
+        ended: list[str] = []
+        failed: list[str] = []
         for record in targets:
             leg_a = record.legs["a"]
             if leg_a.sid is None or not record.active:
                 continue
-            if record.conference:
-                await self.conference.async_hangup(record)
-            else:
-                # Leg B is a <Dial> child of leg A: Twilio ends it with A.
-                await self.api.hangup(leg_a.sid, ringing=leg_a.status in RINGING_STATUSES)
+            try:
+                if record.conference:
+                    await self.conference.async_hangup(record)
+                else:
+                    # Leg B is a <Dial> child of leg A: Twilio ends it with A.
+                    await self.api.hangup(leg_a.sid, ringing=leg_a.status in RINGING_STATUSES)
+            except TwilioApiError as err:
+                if call_id is not None:
+                    raise
+                _LOGGER.warning("Call %s not hung up: %s", record.call_id, err)
+                failed.append(record.call_id)
+                self._schedule_reconcile(record, 0)  # what does Twilio say of it?
+                continue
             ended.append(record.call_id)
-        return ended
+        return ended, failed
 
     async def async_extend(self, record: CallRecord, seconds: int) -> int:
         """Move a conference call's time limit; returns the new limit in seconds."""

@@ -156,9 +156,10 @@ async def _hangup(call: ServiceCall) -> ServiceResponse:
             raise _invalid("unknown_call", call_id=call_id)
         if not record.active:
             raise _invalid("call_not_active", call_id=call_id)
-    ended = await manager.async_hangup(call_id)
+    ended, failed = await manager.async_hangup(call_id)
     call_ids: list[Any] = list(ended)
-    return {"call_ids": call_ids}
+    not_ended: list[Any] = list(failed)
+    return {"call_ids": call_ids, "failed_call_ids": not_ended}
 
 
 @_reports_twilio_errors

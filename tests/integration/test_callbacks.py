@@ -95,6 +95,9 @@ async def test_a_recent_party_calls_back_free_and_is_connected_to_the_other(
     (called_back,) = bridge.events[EVENT_CALLBACK]
     assert called_back["call_id"] == newest["call_id"]
     assert called_back["callback_of"] == original
+    assert describe(bridge.hass, EVENT_CALLBACK, called_back) == (
+        f"{mask_number(PARTY_B)} called the number: called them back, for {mask_number(PARTY_A)}"
+    )
     # Two outbound legs are billed; the rejected inbound call is not.
     billed = {c.sid for c in bridge.sim.calls if c.price}
     assert inbound not in billed

@@ -128,6 +128,7 @@ async def test_yaml_replaces_what_the_ui_had_set(
         unique_id=ACCOUNT_SID,
         data={k: v for k, v in config[DOMAIN].items() if k != "ring_timeout"},
         options={"ring_timeout": 15, "greeting": "set in the UI"},
+        title="Twilio (an old number)",
     )
     ui_entry.add_to_hass(hass)
     assert await async_setup_component(hass, DOMAIN, config)
@@ -137,6 +138,7 @@ async def test_yaml_replaces_what_the_ui_had_set(
     config_now = entry.runtime_data.config
     assert config_now.ring_timeout == 45
     assert config_now.greeting is None  # not in the YAML: its default, not the UI's value
+    assert entry.title == "Twilio +81 50-****-5678"  # named for the YAML's number
 
 
 async def test_reload_during_a_call_keeps_tracking_it(hass: HomeAssistant, bridge: Bridge) -> None:
@@ -254,3 +256,17 @@ async def test_diagnostics_mask_numbers_even_when_the_ui_shows_them(
     assert call["party_a"] == PARTY_A  # shown in full, as configured
     text = json.dumps(await async_get_config_entry_diagnostics(hass, loaded_entry(hass)))
     assert PARTY_A not in text
+
+
+@pytest.mark.parametrize(
+    "bridge_overrides", [{"contacts": {"grandma": "090-1111-2222", "carer": PARTY_B}}]
+)
+async def test_diagnostics_mask_the_contacts_numbers(hass: HomeAssistant, bridge: Bridge) -> None:
+    diagnostics = await async_get_config_entry_diagnostics(hass, loaded_entry(hass))
+    assert diagnostics["entry"]["options"]["contacts"] == {
+        "grandma": "+81 90-****-2222",
+        "carer": "+81 90-****-4444",
+    }
+    text = json.dumps(diagnostics)
+    for number in ("090-1111-2222", "9011112222", PARTY_B):
+        assert number not in text

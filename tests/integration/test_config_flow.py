@@ -253,3 +253,36 @@ async def test_reconfigure_changes_the_url_after_checking_with_twilio(
     # The simulator's URL (an advanced field, not shown here) is kept.
     assert entry.data["api_base_url"] == sim.url
     assert entry.runtime_data.config.webhook_base_url == served
+
+
+async def test_a_contact_that_cannot_be_called_is_refused_in_the_options(
+    hass: HomeAssistant, served: str, sim: Simulator
+) -> None:
+    """Saved, it would fail the setup that saving starts: the form refuses it instead."""
+    await set_up_from_the_ui(hass, sim, served)
+    entry = loaded_entry(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"contacts": {"carer": "0990-123-456"}}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"contacts": "invalid_contact"}
+    assert "carer" in result["description_placeholders"]["error"]
+    assert "0990-123-456" not in result["description_placeholders"]["error"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"contacts": {"carer": PARTY_B}}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert loaded_entry(hass).state is ConfigEntryState.LOADED
+
+
+async def test_without_a_public_url_the_form_says_so_before_creating_anything(
+    hass: HomeAssistant, served: str, sim: Simulator
+) -> None:
+    user_input = form(sim, served)
+    del user_input["webhook_base_url"]
+    result = await submit(hass, user_input)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"webhook_base_url": "no_external_url"}
+    assert hass.config_entries.async_entries(DOMAIN) == []

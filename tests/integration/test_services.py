@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.exceptions import ServiceValidationError
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from .conftest import PARTY_A, PARTY_B, SCENARIO, Bridge
 
@@ -54,7 +58,7 @@ async def test_hangup_one_call_while_talking(bridge: Bridge) -> None:
         blocking=True,
         return_response=True,
     )
-    assert response == {"call_ids": [placed["call_id"]]}
+    assert response == {"call_ids": [placed["call_id"]], "failed_call_ids": []}
     await bridge.play_out()
     (call,) = await bridge.calls()
     assert call["outcome"] == "completed"
@@ -125,3 +129,37 @@ async def test_extend_refuses_bridge_calls(bridge: Bridge) -> None:
             blocking=True,
         )
     assert raised.value.translation_key == "extend_needs_conference"
+
+
+async def test_one_call_twilio_refuses_to_end_does_not_keep_the_others_running(
+    bridge: Bridge,
+) -> None:
+    first = await bridge.connect(PARTY_A, PARTY_B)
+    second = await bridge.connect("090-5555-6666", "090-7777-8888")
+    await bridge.sim.advance(1)
+    await bridge.hass.async_block_till_done()
+    bridge.sim.inject_api_error("calls.update", 500, times=1)  # the first hang-up fails
+    response = await bridge.hass.services.async_call(
+        "twilio_bridge", "hangup", {}, blocking=True, return_response=True
+    )
+    assert response == {"call_ids": [second["call_id"]], "failed_call_ids": [first["call_id"]]}
+    await bridge.hass.async_block_till_done()
+    # The refused one is asked again as a whole (one more hang-up ends it).
+    await bridge.hass.services.async_call(
+        "twilio_bridge", "hangup", {}, blocking=True, return_response=True
+    )
+    await bridge.play_out()
+    assert [c["outcome"] for c in await bridge.calls()] == ["canceled", "canceled"]
+
+
+async def test_a_call_twilio_does_not_know_is_closed_not_active_for_good(
+    bridge: Bridge, freezer: FrozenDateTimeFactory
+) -> None:
+    await bridge.connect(PARTY_A, PARTY_B)
+    await bridge.sim.reset()  # Twilio forgets the call (another account, a restored log)
+    freezer.tick(timedelta(seconds=120))  # past the reconciliation deadline
+    async_fire_time_changed(bridge.hass)
+    await bridge.hass.async_block_till_done()
+    (call,) = await bridge.calls()
+    assert (call["outcome"], call["failed_party"]) == ("failed", "a")
+    assert bridge.hass.states.get("binary_sensor.twilio_bridge_call_in_progress").state == "off"

@@ -65,3 +65,10 @@ def test_every_entity_is_named(language: str) -> None:
     assert entity["binary_sensor"]["call_in_progress"]["name"]
     icons = json.loads((PACKAGE / "icons.json").read_text("utf-8"))
     assert set(icons["entity"]["sensor"]) == {d.key for d in SENSORS}
+
+
+def test_no_text_holds_a_tag_the_frontend_would_read_as_markup() -> None:
+    """The frontend formats texts as ICU messages: "<Say>" shows "Translation error"."""
+    for language in ("en", "ja"):
+        text = (PACKAGE / "translations" / f"{language}.json").read_text(encoding="utf-8")
+        assert not re.search(r"<[A-Za-z/][^>]*>", text), language

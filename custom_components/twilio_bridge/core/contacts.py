@@ -61,6 +61,10 @@ class ContactBook:
     def __len__(self) -> int:
         return len(self._by_key)
 
+    def items(self) -> list[tuple[str, PhoneNumber]]:
+        """Every contact's name as configured, and its number."""
+        return list(self._by_key.values())
+
     def find(self, name: str) -> tuple[str, PhoneNumber] | None:
         """The contact's name as configured and its number, or None."""
         return self._by_key.get(_key(name))

@@ -100,6 +100,6 @@ def ended_event(record: CallRecord, mask: Mask) -> dict[str, Any]:
     }
 
 
-def callback_event(record: CallRecord) -> dict[str, Any]:
+def callback_event(record: CallRecord, mask: Mask) -> dict[str, Any]:
     """Data of twilio_bridge_callback: a call to the number became this call."""
-    return {"call_id": record.call_id, "callback_of": record.callback_of}
+    return {"call_id": record.call_id, "callback_of": record.callback_of, **parties(record, mask)}
