@@ -21,6 +21,7 @@ from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
+from .callbacks import CallBacks
 from .checks import (
     Problem,
     SetupProblemError,
@@ -163,7 +164,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioBridgeConfigEntry)
     await manager.async_start()
     await async_sync_voice_url(hass, config, api)
     coordinator = BridgeCoordinator(hass, entry, manager)
-    entry.runtime_data = TwilioBridgeData(config=config, manager=manager, coordinator=coordinator)
+    entry.runtime_data = TwilioBridgeData(
+        config=config, manager=manager, coordinator=coordinator, callbacks=CallBacks(manager)
+    )
     entry.async_on_unload(async_dispatcher_connect(hass, SIGNAL_UPDATED, coordinator.async_publish))
 
     async def _stop(_event: Event) -> None:

@@ -23,8 +23,6 @@ from .const import (
     EVENT_CALL_ENDED,
     EVENT_CALL_PROGRESS,
     EVENT_CALL_STARTED,
-    EVENT_CALLBACK,
-    EVENT_CALLBACK_REFUSED,
     LEG_A_TIME_LIMIT_MARGIN,
     SIGNAL_UPDATED,
     URL_ANSWER,
@@ -34,14 +32,12 @@ from .const import (
     URL_WHISPER,
 )
 from .core import twiml
-from .core.callbacks import CallBack, find_callback
 from .core.calls import CONFIRM_KEY, LEGS, RINGING_STATUSES, CallRecord, Change, Confirm, LegName
 from .core.contacts import Party
-from .core.guards import CallRefusedError, Usage, check_call
-from .core.numbers import InvalidNumberError, PhoneNumber, parse_number
+from .core.guards import Usage, check_call
+from .core.numbers import PhoneNumber
 from .core.record_view import (
     call_status,
-    callback_event,
     connected_event,
     ended_event,
     record_view,
@@ -60,7 +56,6 @@ from .core.webhooks import (
     ConferenceChanged,
     DialFinished,
     DigitsGathered,
-    IncomingCall,
     LegStatusChanged,
 )
 from .data import BridgeConfig
@@ -82,10 +77,6 @@ RECONCILE_AFTER_RING = 60.0
 TWILIO_NOT_FOUND = 20404
 # A call still talking when checked is checked again this often (callbacks may be lost).
 RECONCILE_RETRY = 300.0
-# A caller who was just refused with a busy tone is still busy for a moment: wait, then call.
-CALLBACK_DELAY = 5.0
-# Repeated calls from one caller within this interval place one call-back, not several.
-CALLBACK_REPEAT_INTERVAL = 120.0
 
 
 class CallManager:
@@ -103,8 +94,6 @@ class CallManager:
         self._active: dict[str, CallRecord] = {}
         self._totals = MonthTotals(month_key(dt_util.now()))
         self.timers = Timers(hass)
-        # Monotonic time of the last call-back per caller (E.164), against repeated dialing.
-        self._called_back: dict[str, float] = {}
         self.conference = ConferenceController(config, api, self.timers)
 
     # ------------------------------------------------------------------ lifecycle
@@ -282,7 +271,7 @@ class CallManager:
         self._totals.calls += 1
         self._trim_log()
         _LOGGER.info("Call %s placed: %s -> %s", call_id, party_a.masked, party_b.masked)
-        self._fire(EVENT_CALL_STARTED, started_event(record, self.mask))
+        self.fire(EVENT_CALL_STARTED, started_event(record, self.mask))
         # By then leg A has been answered or has ended: if no callback said which, ask.
         self._schedule_reconcile(record, float(self.config.ring_timeout + RECONCILE_AFTER_RING))
         self._changed()
@@ -412,78 +401,6 @@ class CallManager:
         )
         self._apply(record, changes)
 
-    # ------------------------------------------------------------------ call-backs
-
-    def incoming(self, event: IncomingCall) -> str:
-        """A call to the number: a recent party is refused busy (free) and called back."""
-        callback = self._callback_for(event.caller)
-        if callback is None:
-            return twiml.reject(busy=False)  # a stranger learns nothing
-        key = callback.caller
-        now = self.hass.loop.time()
-        last = self._called_back.get(key)
-        if last is None or now - last >= CALLBACK_REPEAT_INTERVAL:
-            self._called_back[key] = now
-            self.timers.later(
-                key, "callback", CALLBACK_DELAY, lambda: self._async_call_back(callback)
-            )
-        return twiml.reject(busy=True)
-
-    def _callback_for(self, caller: str | None) -> CallBack | None:
-        if not self.config.callback or caller is None:
-            return None
-        try:
-            number = parse_number(caller, self.config.country_code)
-        except InvalidNumberError:
-            return None
-        window = timedelta(seconds=self.config.callback_window)
-        return find_callback(self.records(), number.e164, dt_util.utcnow(), window)
-
-    async def _async_call_back(self, callback: CallBack) -> None:
-        """Place the call-back with the usual guards; say why in the logbook if refused."""
-        config = self.config
-        try:
-            party_a, party_b = self.check_parties(callback.caller, callback.other)
-            record = await self.async_connect(
-                party_a.number,
-                party_b.number,
-                mode=config.mode,
-                time_limit=config.time_limit,
-                greeting=config.greeting,
-                label=None,
-                confirm=config.confirm,
-                confirm_timeout=config.confirm_timeout,
-                announce=config.announce,
-                callback_of=callback.callback_of,
-                party_a_name=callback.caller_name,
-                party_b_name=callback.other_name,
-            )
-        except CallRefusedError as err:
-            self._callback_refused(callback, err.key)
-            return
-        except TwilioApiError as err:
-            _LOGGER.warning("Call-back of call %s not placed: %s", callback.callback_of, err)
-            self._callback_refused(callback, "twilio_error")
-            return
-        _LOGGER.info("Call %s calls back call %s", record.call_id, callback.callback_of)
-        self._fire(EVENT_CALLBACK, callback_event(record, self.mask))
-
-    def _callback_refused(self, callback: CallBack, reason: str) -> None:
-        _LOGGER.info(
-            "Not calling %s back (call %s): %s",
-            self.mask(callback.caller),
-            callback.callback_of,
-            reason,
-        )
-        self._fire(
-            EVENT_CALLBACK_REFUSED,
-            {
-                "caller": self.mask(callback.caller),
-                "callback_of": callback.callback_of,
-                "reason": reason,
-            },
-        )
-
     def recover(self, record: CallRecord) -> None:
         """A webhook of this call could not be processed: ask Twilio soon instead."""
         if record.active:
@@ -502,7 +419,7 @@ class CallManager:
                 )
             elif change.kind == "connected":
                 _LOGGER.debug("Call %s connected", record.call_id)
-                self._fire(EVENT_CALL_CONNECTED, connected_event(record))
+                self.fire(EVENT_CALL_CONNECTED, connected_event(record))
             elif change.kind == "ended":
                 self._ended(record)
         if record.conference:
@@ -524,10 +441,10 @@ class CallManager:
         _LOGGER.info(
             "Call %s ended: %s, %s s talk", record.call_id, record.outcome, record.duration
         )
-        self._fire(EVENT_CALL_ENDED, ended_event(record, self.mask))
+        self.fire(EVENT_CALL_ENDED, ended_event(record, self.mask))
         self._schedule_price(record, 0)
 
-    def _fire(self, event_type: str, data: dict[str, Any]) -> None:
+    def fire(self, event_type: str, data: dict[str, Any]) -> None:
         """Fire a call event; its entity_id lets entity-filtered logbooks show it."""
         entity_id = logbook_entity_id(self.hass, self.config.account_sid, event_type)
         self.hass.bus.async_fire(event_type, {**data, "entity_id": entity_id})

@@ -12,6 +12,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.util.hass_dict import HassKey
 
+from .callbacks import CallBacks
 from .const import DOMAIN
 from .data import BridgeConfig
 from .manager import CallManager
@@ -65,6 +66,7 @@ class TwilioBridgeData:
     config: BridgeConfig
     manager: CallManager
     coordinator: BridgeCoordinator
+    callbacks: CallBacks
     rejections: RejectionLog = field(default_factory=RejectionLog)
     webhooks: Counter[str] = field(default_factory=Counter)  # genuine requests, by webhook
 

@@ -291,7 +291,7 @@ class IncomingView(TwilioWebhookView):
         event = parse_incoming(hook.form)
         if isinstance(event, Refusal):
             return self._fallback()
-        return _twiml(hook.data.manager.incoming(event))
+        return _twiml(hook.data.callbacks.incoming(event))
 
 
 VIEWS = (
