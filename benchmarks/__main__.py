@@ -1,12 +1,14 @@
 """python -m benchmarks: run every benchmark and print one table of figures.
 
-    .venv/bin/python -m benchmarks [--parts 1,2,3,4] [--json FILE] [--quick]
+    .venv/bin/python -m benchmarks [--parts 1,2,3,4,5] [--json FILE] [--quick]
                                    [--memory-calls N] [--no-recorder]
+                                   [--throttle auto|cgroup|duty]
 
 1 webhook requests/s and latency through real Home Assistant vs bare aiohttp baselines
 2 a burst of 500 concurrent V-calls end to end (real Home Assistant + simulator)
 3 hass memory growth per 10 000 logged calls (call_log_size 500)
 4 the simulator alone: simulated calls per second
+5 50 concurrent V-calls with Home Assistant held to a quarter of one CPU (Raspberry Pi-class)
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
 
 from simulator.harness import Simulator
 
-from . import burst, memory, simulator_only, webhook
+from . import burst, memory, simulator_only, throttled_calls, webhook
 from .common import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -49,9 +52,17 @@ def bench_scenario() -> dict[str, Any]:
     }
 
 
-QUICK = {"burst": 100, "memory": 2_000, "checkpoint": 500, "simulator": 300, "recorder": 1}
+QUICK = {
+    "burst": 100,
+    "memory": 2_000,
+    "checkpoint": 500,
+    "simulator": 300,
+    "recorder": 1,
+    "throttled": 20,
+}
 FULL = {
     "burst": burst.CALLS,
+    "throttled": throttled_calls.CALLS,
     "memory": memory.CALLS,
     "checkpoint": memory.CHECKPOINT,
     "simulator": simulator_only.CALLS,
@@ -76,7 +87,12 @@ async def run_ha_parts(parts: set[int], results: dict[str, Any], sizes: dict[str
             await hass.stop()
 
 
-async def run(parts: set[int], sizes: dict[str, int]) -> dict[str, Any]:
+async def run(parts: set[int], sizes: dict[str, int], throttle: str) -> dict[str, Any]:
+    # SIGTERM cancels the run like Ctrl-C does, so every `finally` stops what it started
+    # (hass, servers, the throttle's cgroup) instead of leaving it behind.
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     results: dict[str, Any] = {
         "machine": machine_facts(),
         "parts": sorted(parts),
@@ -101,6 +117,13 @@ async def run(parts: set[int], sizes: dict[str, int]) -> dict[str, Any]:
         results["memory"] = await memory.run(
             sizes["memory"], sizes["checkpoint"], recorder=sizes["recorder"] != 0
         )
+    if 5 in parts:
+        print(
+            f"[5] {sizes['throttled']} concurrent calls, hass held to "
+            f"{throttled_calls.SHARE:g} of one CPU ...",
+            flush=True,
+        )
+        results["throttled"] = await throttled_calls.run(sizes["throttled"], throttle)
     results["total_s"] = time.monotonic() - started
     return results
 
@@ -111,7 +134,7 @@ def main() -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--parts", default="1,2,3,4", help="comma-separated parts (default all)")
+    parser.add_argument("--parts", default="1,2,3,4,5", help="comma-separated parts (default all)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw results as JSON")
     parser.add_argument(
         "--quick",
@@ -129,6 +152,13 @@ def main() -> None:
         action="store_true",
         help="part 3 without the recorder (to tell its memory from the integration's)",
     )
+    parser.add_argument(
+        "--throttle",
+        choices=("auto", "cgroup", "duty"),
+        default="auto",
+        help="part 5: a cgroup v1 CPU quota, a SIGSTOP/SIGCONT duty cycle, or the first "
+        "that works (default)",
+    )
     args = parser.parse_args()
     parts = {int(p) for p in args.parts.split(",") if p.strip()}
     pin_driver()
@@ -139,7 +169,7 @@ def main() -> None:
         sizes["recorder"] = 0
     if args.memory_calls:
         sizes["memory"] = args.memory_calls
-    results = asyncio.run(run(parts, sizes))
+    results = asyncio.run(run(parts, sizes, args.throttle))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str))
     print_report(results)

@@ -22,6 +22,7 @@ from .common import Hass, cpu_seconds, machine_busy_seconds, wait_for_quiet
 
 CALLS = 500
 SPEED = 100.0
+TALK = 30  # seconds party B talks
 TIMEOUT = 240.0  # real seconds to wait for the last call to end
 
 
@@ -38,8 +39,22 @@ def phones(calls: int) -> dict[str, Any]:
     scripts: dict[str, Any] = {
         party_a(i): {"answer_after": 2, "hangup_after": None} for i in range(calls)
     }
-    scripts["default"] = {"answer_after": 2, "hangup_after": 30}
+    scripts["default"] = {"answer_after": 2, "hangup_after": TALK}
     return scripts
+
+
+def complete(record: dict[str, Any]) -> bool:
+    """A record of a call played as `phones` scripts it, with nothing missing."""
+    return (
+        record["outcome"] == "completed"
+        and record["status"] == "ended"
+        and record["connected_at"] is not None
+        and record["ended_at"] is not None
+        and record["duration"] == TALK
+        and all(seconds for seconds in record["billed_seconds"].values())
+        and record["cost"] is not None
+        and record["cost_final"]
+    )
 
 
 def _cpu_self() -> float:
@@ -48,11 +63,12 @@ def _cpu_self() -> float:
 
 
 async def run(
-    hass: Hass, sim: Simulator, calls: int = CALLS, speed: float = SPEED
+    hass: Hass, sim: Simulator, calls: int = CALLS, speed: float = SPEED, limit: float = TIMEOUT
 ) -> dict[str, Any]:
     ws = hass.ws
     assert ws is not None
     ended: dict[str, float] = {}
+    ended_count: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()
     placed: set[str] = set()
     all_ended = asyncio.Event()
@@ -64,6 +80,7 @@ async def run(
     def on_ended(event: dict[str, Any]) -> None:
         call_id = event["data"]["call_id"]
         ended.setdefault(call_id, time.monotonic())
+        ended_count[call_id] += 1
         outcomes[event["data"]["outcome"]] += 1
         check_all_ended()
 
@@ -91,7 +108,7 @@ async def run(
                 placed.add(str(reply["call_id"]))
         check_all_ended()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(all_ended.wait(), started + TIMEOUT - time.monotonic())
+            await asyncio.wait_for(all_ended.wait(), started + limit - time.monotonic())
         last = max((ended[c] for c in placed if c in ended), default=time.monotonic())
     finally:
         ticker.cancel()
@@ -121,10 +138,12 @@ async def run(
         "calls_per_s": len(placed) / wall if wall > 0 else 0.0,
         "ended_events": received,
         "lost_events": len(placed) - received,
+        "duplicate_events": sum(ended_count[c] - 1 for c in placed if ended_count[c] > 1),
         "outcomes": dict(outcomes),
         "records_finished": sum(1 for r in burst_records if r["outcome"] is not None),
         "records_completed": sum(1 for r in burst_records if r["outcome"] == "completed"),
         "records_cost_final": sum(1 for r in burst_records if r["cost_final"]),
+        "records_complete": sum(1 for r in burst_records if complete(r)),
         "hass_cpu_s": hass_cpu,
         "hass_cpu_share": hass_cpu / wall if wall > 0 else 0.0,
         "driver_and_simulator_cpu_s": own_cpu,

@@ -137,20 +137,32 @@ class Driver:
         return params
 
     async def call(self, i: int) -> None:
+        leg_a, dial = await self.answer(await self.place(i))
+        await self.finish(leg_a, dial)
+
+    async def place(self, i: int) -> str:
+        """1. connect: the record, and leg A created through the SDK (never played)."""
         assert self.hass.ws is not None
         reply = await self.hass.ws.service(
             "connect", {"party_a": party_a(i), "party_b": party_b(i), "label": f"memory {i}"}
         )
-        call_id = str(reply["call_id"])
+        return str(reply["call_id"])
+
+    async def answer(self, call_id: str) -> tuple[Leg, Dial]:
+        """2. leg A answers: the answer webhook, and the <Dial> Home Assistant answers."""
         leg_a = self._leg_a(call_id)
         assert leg_a.url is not None
-        assert leg_a.status_callback is not None
-        # 2. answer: Home Assistant's TwiML says where leg B's callbacks and the action go.
+        # Home Assistant's TwiML says where leg B's callbacks and the action go.
         leg_a.status, leg_a.started_at, leg_a.answered_at = "in-progress", 0.0, 0.0
         document = parse(
             await self._send("voice", leg_a.url, self.engine.params(leg_a), f"{leg_a.sid}-v")
         )
         dial = next(verb for verb in document.verbs if isinstance(verb, Dial))
+        return leg_a, dial
+
+    async def finish(self, leg_a: Leg, dial: Dial) -> None:
+        """3. leg B ends, the <Dial action>, then leg A ends (and the record with it)."""
+        assert leg_a.status_callback is not None
         number = dial.numbers[0]
         assert number.status_callback is not None
         assert dial.action is not None
@@ -171,7 +183,6 @@ class Driver:
         )
         leg_b.price = self.engine.price(leg_b, TALK)
         self.engine.legs[leg_b.sid] = leg_b
-        # 3. leg B ends, the <Dial action>, then leg A ends (and the record with it).
         await self._send(
             "status",
             number.status_callback,

@@ -9,6 +9,7 @@ WEBHOOK_RATIO_TARGET = 3.0
 WEBHOOK_P99_TARGET_MS = 20.0
 MEMORY_TARGET_MB = 5.0
 SIMULATOR_TARGET = 200.0
+ANSWER_P99_TARGET_MS = 1000.0  # Twilio waits 15 s; a Pi-class budget should answer in 1 s
 
 
 def _f(value: Any, digits: int = 2) -> str:
@@ -228,6 +229,96 @@ def _simulator(results: dict[str, Any], summary: list[tuple[str, str, str, str]]
     )
 
 
+def _throttled(results: dict[str, Any], summary: list[tuple[str, str, str, str]]) -> None:
+    part = results["throttled"]
+    print(
+        f"\n5. {part['calls']} concurrent V-calls, hass held to {part['share']:g} of one CPU "
+        f"(speed {part['speed']:g})"
+    )
+    stats = part["throttle_stats"]
+    held = (
+        f"throttled in {stats['throttled_periods']} of {stats['periods']} periods, "
+        f"{stats['throttled_s']:.1f} s held back"
+        if "periods" in stats
+        else f"{stats['cycles']} cycles, {stats['stopped_s']:.1f} s stopped"
+    )
+    print(f"   throttle: {part['throttle']}, {part['throttle_detail']}")
+    print(f"   while throttled (from the wait for a quiet machine on): {held}")
+    print(
+        f"   placed {part['placed']} (refused {sum(part['refused'].values())}), all connects "
+        f"answered in {part['connect_phase_s']:.2f} s; last call_ended after "
+        f"{part['wall_s']:.2f} s"
+    )
+    print(
+        f"   call_ended events {part['ended_events']} / {part['placed']} (lost "
+        f"{part['lost_events']}, duplicated {part['duplicate_events']}); records complete "
+        f"{part['records_complete']} / {part['placed']} (outcome completed, talk time, "
+        "billed seconds, Twilio's price)"
+    )
+    print(
+        f"   hass CPU {part['hass_cpu_s']:.2f} s ({part['hass_cpu_share'] * 100:.0f}% of one "
+        f"core from the first connect to the last call_ended, "
+        f"{part['hass_cpu_s'] / max(1, part['placed']) * 1000:.1f} ms per call); other load "
+        f"{part.get('other_cpu_s', 0.0):.1f} CPU s"
+    )
+    print(
+        f"   {'webhook':8} {'count':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  "
+        "(as the simulator timed them)"
+    )
+    for kind, figures in part["webhooks"].items():
+        print(
+            f"   {kind:8} {figures['count']:>6} {_f(figures['p50_ms'], 1):>8} "
+            f"{_f(figures['p99_ms'], 1):>8} {_f(figures['max_ms'], 1):>8}"
+        )
+    once = part["at_once"]
+    answer_once = once["answer"]
+    print(
+        f"   then {once['calls']} more calls, all {answer_once['count']} answer webhooks sent "
+        f"at once: p50 {_f(answer_once['p50_ms'], 1)} ms, p99 {_f(answer_once['p99_ms'], 1)} "
+        f"ms, max {_f(answer_once['max_ms'], 1)} ms; call_ended {once['ended_events']} / "
+        f"{once['calls']} (lost {once['lost_events']}, duplicated {once['duplicate_events']}); "
+        f"records complete {once['records_complete']} / {once['calls']}"
+    )
+    print(f"   webhooks failed {part['webhooks_failed']} {part['webhook_errors'] or ''}")
+    incomplete = part["placed"] - part["records_complete"]
+    incomplete += once["calls"] - once["records_complete"]
+    lost = (
+        part["lost_events"]
+        + part["duplicate_events"]
+        + once["lost_events"]
+        + once["duplicate_events"]
+        + incomplete
+    )
+    summary.append(
+        (
+            f"1/4 CPU, {part['calls']}+{once['calls']} calls: events lost/doubled, "
+            "records incomplete",
+            str(lost),
+            "0",
+            _verdict(lost == 0 and part["placed"] == part["calls"]),
+        )
+    )
+    answer = part["webhooks"].get("voice", {})
+    p99 = answer.get("p99_ms", math.nan)
+    summary.append(
+        (
+            f"1/4 CPU, {part['calls']} calls played: answer webhook p99",
+            f"{_f(p99, 0)} ms (p50 {_f(answer.get('p50_ms'), 0)})",
+            "< 1000 ms",
+            _verdict(p99 < ANSWER_P99_TARGET_MS),
+        )
+    )
+    p99_once = answer_once["p99_ms"]
+    summary.append(
+        (
+            f"1/4 CPU, {once['calls']} answers at once: p99",
+            f"{_f(p99_once, 0)} ms (p50 {_f(answer_once['p50_ms'], 0)})",
+            "< 1000 ms",
+            _verdict(p99_once < ANSWER_P99_TARGET_MS),
+        )
+    )
+
+
 def print_report(results: dict[str, Any]) -> None:
     machine = results["machine"]
     print(
@@ -247,6 +338,7 @@ def print_report(results: dict[str, Any]) -> None:
         ("burst", _burst),
         ("memory", _memory),
         ("simulator", _simulator),
+        ("throttled", _throttled),
     ):
         if key in results:
             show(results, summary)

@@ -44,7 +44,8 @@ def _stats(
             "bus_listeners": sum(hass.bus.async_listeners().values()),
             "states": len(hass.states.async_entity_ids()),
             "records": _size(manager, "_records"),
-            "manager_timers": _size(manager, "_timers"),
+            # The timer table moved out of the manager (timers.py) in commit afcb5ec.
+            "manager_timers": _size(getattr(manager, "timers", None), "_pending"),
         },
     )
 
