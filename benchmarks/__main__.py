@@ -1,6 +1,6 @@
 """python -m benchmarks: run every benchmark and print one table of figures.
 
-    .venv/bin/python -m benchmarks [--parts 1,2,3,4,5] [--json FILE] [--quick]
+    .venv/bin/python -m benchmarks [--parts 1,2,3,4,5,6] [--json FILE] [--quick]
                                    [--memory-calls N] [--no-recorder]
                                    [--throttle auto|cgroup|duty]
 
@@ -24,7 +24,7 @@ from typing import Any
 
 from simulator.harness import Simulator
 
-from . import burst, memory, simulator_only, throttled_calls, webhook
+from . import burst, costs, memory, simulator_only, throttled_calls, webhook
 from .common import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -124,6 +124,9 @@ async def run(parts: set[int], sizes: dict[str, int], throttle: str) -> dict[str
             flush=True,
         )
         results["throttled"] = await throttled_calls.run(sizes["throttled"], throttle)
+    if 6 in parts:
+        print("[6] what each real-world case costs, with and without the gates ...", flush=True)
+        results["costs"] = await costs.measure()
     results["total_s"] = time.monotonic() - started
     return results
 
@@ -134,7 +137,9 @@ def main() -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--parts", default="1,2,3,4,5", help="comma-separated parts (default all)")
+    parser.add_argument(
+        "--parts", default="1,2,3,4,5,6", help="comma-separated parts (default all)"
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the raw results as JSON")
     parser.add_argument(
         "--quick",

@@ -38,7 +38,7 @@ def signed_handler(base_url: str) -> web.RequestHandler:
         validator = RequestValidator(AUTH_TOKEN)
         signature = request.headers.get("X-Twilio-Signature", "")
         url = base_url + request.path_qs
-        if not signature or not validator.validate(url, dict(params), signature):
+        if not signature or not validator.validate(url, params, signature):
             return web.Response(status=403)
         return web.Response(status=204)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from . import costs
+
 WEBHOOK_RATIO_TARGET = 3.0
 WEBHOOK_P99_TARGET_MS = 20.0
 MEMORY_TARGET_MB = 5.0
@@ -319,6 +321,21 @@ def _throttled(results: dict[str, Any], summary: list[tuple[str, str, str, str]]
     )
 
 
+def _costs(results: dict[str, Any], summary: list[tuple[str, str, str, str]]) -> None:
+    print()
+    print("\n".join(costs.report(results["costs"])))
+    voicemail = {r["gates"]: r for r in results["costs"]["rows"] if r["case"].startswith("A's")}
+    gated = voicemail["both"]
+    summary.append(
+        (
+            "A's voicemail with confirm: both",
+            f"{gated['cost']:.1f} (leg A {gated['leg_a_s']} s, B not dialed)",
+            "one started minute of leg A",
+            "ok" if gated["leg_a_s"] <= 60 and gated["leg_b_s"] is None else "MISSED",
+        )
+    )
+
+
 def print_report(results: dict[str, Any]) -> None:
     machine = results["machine"]
     print(
@@ -339,6 +356,7 @@ def print_report(results: dict[str, Any]) -> None:
         ("memory", _memory),
         ("simulator", _simulator),
         ("throttled", _throttled),
+        ("costs", _costs),
     ):
         if key in results:
             show(results, summary)
