@@ -69,9 +69,17 @@ def resolver_on_the_test_loop() -> Iterator[None]:
     """
     with patch(
         "homeassistant.helpers.aiohttp_client._async_make_resolver",
-        side_effect=lambda _hass: AsyncResolver(),
+        side_effect=lambda _hass: _resolver(),
     ):
         yield
+
+
+def _resolver() -> AsyncResolver:
+    resolver = AsyncResolver()
+    # Newer Home Assistant closes its resolver at shutdown through real_close(), as the
+    # harness's own resolver provides.
+    resolver.real_close = resolver.close  # type: ignore[attr-defined]
+    return resolver
 
 
 @dataclass
