@@ -348,7 +348,7 @@ class Hass:
             if time.monotonic() > deadline:
                 raise TimeoutError("hass did not finish starting")
             await asyncio.sleep(0.25)
-        await self.ws.service("get_calls", {"limit": 1})  # the integration is set up
+        await hass_instance.wait_until_loaded(self.session, self.url, self.token, "twilio_bridge")
         self.startup_seconds = time.monotonic() - started
 
     async def _wait_api(self, seconds: float) -> None:

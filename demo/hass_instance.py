@@ -68,6 +68,48 @@ async def wait_until_up(
     raise TimeoutError(f"{url} did not come up within {seconds:.0f} s")
 
 
+# A config entry in one of these states stays there: waiting longer cannot load it.
+FAILED_STATES = {"setup_error", "migration_error", "failed_unload"}
+
+
+async def wait_until_loaded(
+    session: aiohttp.ClientSession,
+    base: str,
+    token: str,
+    domain: str,
+    seconds: float = 120,
+    *,
+    process: subprocess.Popen[bytes] | None = None,
+) -> None:
+    """Poll until `domain`'s config entry is loaded, or fail with its state and reason.
+
+    An integration's actions can exist (registered in async_setup) before its config entry,
+    imported from YAML, has finished setting up; until then they refuse every call.
+    """
+    deadline = time.monotonic() + seconds
+    seen = "no config entry yet"
+    while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"Home Assistant exited before {domain} loaded ({seen})")
+        async with session.get(
+            f"{base}/api/config/config_entries/entry",
+            params={"domain": domain},
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response:
+            # 404 until the `config` integration, which serves this, has loaded.
+            entries = await response.json() if response.status == 200 else []
+        if entries:
+            state, reason = entries[0]["state"], entries[0].get("reason")
+            if state == "loaded":
+                return
+            seen = f"state {state}" + (f": {reason}" if reason else "")
+            if state in FAILED_STATES:
+                raise RuntimeError(f"{domain} did not load ({seen})")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{domain} did not load within {seconds:.0f} s ({seen})")
+        await asyncio.sleep(0.25)
+
+
 async def login(session: aiohttp.ClientSession, base: str) -> str:
     """An access token through Home Assistant's login flow."""
     client_id = f"{base}/"

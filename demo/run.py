@@ -35,6 +35,7 @@ SCENARIO = ROOT / "simulator" / "scenarios" / "basic.yaml"
 PARTY_A, PARTY_B = "090-1111-2222", "090-3333-4444"
 EXPECTED_TALK = 93
 SPEED = 20  # simulated seconds per real second
+LOG_TAIL = 40  # lines of Home Assistant's output shown when the demo fails
 
 
 def free_port() -> int:
@@ -43,15 +44,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def prepare_config() -> Path:
-    config = Path(tempfile.mkdtemp(prefix="twilio_bridge_demo_"))
+def prepare_config(config: Path) -> None:
     shutil.copytree(ROOT / "demo" / "config", config, dirs_exist_ok=True)
     (config / "custom_components").mkdir()
     (config / "custom_components" / "twilio_bridge").symlink_to(
         ROOT / "custom_components" / "twilio_bridge"
     )
     hass_instance.prepare(config)
-    return config
 
 
 async def call_service(
@@ -62,10 +61,11 @@ async def call_service(
         json=data,
         headers={"Authorization": f"Bearer {token}"},
     ) as response:
-        body = await response.json()
+        # Home Assistant 2025.4 answers an action's error as plain text (a 500), not JSON.
+        text = await response.text()
         if response.status != 200:
-            raise RuntimeError(f"{service} failed ({response.status}): {body}")
-        return dict(body["service_response"])
+            raise RuntimeError(f"{service} failed (HTTP {response.status}): {text.strip()}")
+        return dict(json.loads(text)["service_response"])
 
 
 CONFIRMED_CALL = {
@@ -75,35 +75,29 @@ CONFIRMED_CALL = {
 
 
 async def drive(
-    ha_url: str, sim_url: str, extra: dict[str, Any]
+    ha_url: str, sim_url: str, hass: subprocess.Popen[bytes], extra: dict[str, Any]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     async with aiohttp.ClientSession() as session:
         await hass_instance.wait_until_up(session, f"{sim_url}/_sim/calls", 30)
-        await hass_instance.wait_until_up(session, f"{ha_url}/api/", 180)
+        await hass_instance.wait_until_up(session, f"{ha_url}/api/", 180, process=hass)
         token = await hass_instance.login(session, ha_url)
-        # The integration loads just after the API answers: retry until its service exists.
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                placed = await call_service(
-                    session,
-                    ha_url,
-                    token,
-                    "connect",
-                    {"party_a": PARTY_A, "party_b": PARTY_B, "label": "scripts/demo", **extra},
-                )
-                break
-            except RuntimeError:
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.5)
+        await hass_instance.wait_until_loaded(session, ha_url, token, "twilio_bridge", process=hass)
+        placed = await call_service(
+            session,
+            ha_url,
+            token,
+            "connect",
+            {"party_a": PARTY_A, "party_b": PARTY_B, "label": "scripts/demo", **extra},
+        )
         print(f"connect → {placed}")
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        while True:
             calls = (await call_service(session, ha_url, token, "get_calls", {}))["calls"]
             record = next(c for c in calls if c["call_id"] == placed["call_id"])
             if record["outcome"] is not None and record["cost_final"]:
                 break
+            if time.monotonic() > deadline:
+                raise TimeoutError("the call did not end with Twilio's price within 120 s")
             await asyncio.sleep(0.5)
         async with session.get(f"{sim_url}/_sim/calls") as response:
             legs = (await response.json())["calls"]
@@ -154,16 +148,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.kill()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--confirm", action="store_true", help="both parties press 1 first; B hears who calls"
-    )
-    args = parser.parse_args()
-    extra = CONFIRMED_CALL if args.confirm else {}
+def place_call(config: Path, output: Path, confirm: bool) -> bool:
+    """Start the simulator and hass on `config`, place the call, print it; True if it is right."""
+    prepare_config(config)
     sim_port, ha_port = free_port(), free_port()
     sim_url, ha_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{ha_port}"
-    config = prepare_config()
     env = {
         **os.environ,
         "TWILIO_BRIDGE_DEMO_HA_PORT": str(ha_port),
@@ -189,17 +178,22 @@ def main() -> int:
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    hass = subprocess.Popen(
-        [sys.executable, "-m", "homeassistant", "-c", str(config), "--skip-pip"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        record, legs = asyncio.run(drive(ha_url, sim_url, extra))
+        with output.open("wb") as log:
+            hass = subprocess.Popen(
+                [sys.executable, "-m", "homeassistant", "-c", str(config), "--skip-pip"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            record, legs = asyncio.run(
+                drive(ha_url, sim_url, hass, CONFIRMED_CALL if confirm else {})
+            )
+        finally:
+            stop(hass)
     finally:
-        stop(hass)
         stop(simulator)
     stored = json.loads((config / ".storage" / "twilio_bridge.calls").read_text())
     stored_record = next(c for c in stored["data"]["calls"] if c["call_id"] == record["call_id"])
@@ -208,7 +202,7 @@ def main() -> int:
     print(json.dumps(stored_record, indent=2, ensure_ascii=False))
     print_legs(legs)
     leg_b = next((leg for leg in legs if leg["parent_call_sid"]), None)
-    confirmed = all(record["confirmed_at"].values()) if args.confirm else True
+    confirmed = all(record["confirmed_at"].values()) if confirm else True
     ok = (
         record["outcome"] == "completed"
         and confirmed
@@ -217,10 +211,35 @@ def main() -> int:
         and leg_b is not None
         and leg_b["duration"] == str(EXPECTED_TALK)
     )
-    shutil.rmtree(config, ignore_errors=True)
     verdict = "OK: the call completed with" if ok else "FAILED: the call did not complete with"
-    both = ", both parties having pressed 1" if args.confirm else ""
+    both = ", both parties having pressed 1" if confirm else ""
     print(f"\n{verdict} {EXPECTED_TALK} s of talk time on both sides{both}.")
+    return ok
+
+
+def print_tail(output: Path) -> None:
+    lines = output.read_text("utf-8", errors="replace").splitlines() if output.exists() else []
+    print(f"\nThe last {min(len(lines), LOG_TAIL)} lines of Home Assistant's output:")
+    print("\n".join(f"  {line}" for line in lines[-LOG_TAIL:]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--confirm", action="store_true", help="both parties press 1 first; B hears who calls"
+    )
+    args = parser.parse_args()
+    config = Path(tempfile.mkdtemp(prefix="twilio_bridge_demo_"))
+    output = config / "hass-output.log"  # hass's stdout and stderr, shown if the demo fails
+    ok = False
+    try:
+        ok = place_call(config, output, args.confirm)
+    except (RuntimeError, TimeoutError, aiohttp.ClientError, subprocess.CalledProcessError) as err:
+        print(f"\nFAILED: {err}")
+    finally:
+        if not ok:
+            print_tail(output)
+        shutil.rmtree(config, ignore_errors=True)
     return 0 if ok else 1
 
 

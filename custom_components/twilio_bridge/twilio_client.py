@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +18,8 @@ import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
+
+_LOGGER = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT = 20.0
 
@@ -153,6 +156,11 @@ class TwilioApi:
                 f"{operation} failed: {message}", code=code, status=status
             ) from err
         except (aiohttp.ClientError, OSError) as err:
+            raise TwilioApiError(f"{operation} failed: {type(err).__name__}") from err
+        except Exception as err:
+            # Anything else from the transport (e.g. a DNS library raising TypeError) is a
+            # failed request too, not a 500 or an "unknown error"; the traceback says where.
+            _LOGGER.debug("%s failed", operation, exc_info=True)
             raise TwilioApiError(f"{operation} failed: {type(err).__name__}") from err
 
     async def create_call(self, call: NewCall) -> CallInfo:

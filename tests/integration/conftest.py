@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from unittest.mock import patch
 
 import pytest
+from aiohttp.resolver import AsyncResolver
 from aiohttp.test_utils import TestClient
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import Event, HomeAssistant
@@ -55,6 +57,29 @@ WITH_SMS_ONLY: dict[str, Any] = {
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/twilio_bridge."""
+
+
+@pytest.fixture(autouse=True)
+def resolver_on_the_test_loop() -> Iterator[None]:
+    """Home Assistant's shared session resolves names on the loop it runs on, as it does live.
+
+    pytest-homeassistant-custom-component gives it one resolver made on the session's loop: a
+    lookup that waits for a DNS answer (any name not in /etc/hosts) then fails with "attached
+    to a different loop". (With the pycares that broke every lookup, nothing waited.)
+    """
+    with patch(
+        "homeassistant.helpers.aiohttp_client._async_make_resolver",
+        side_effect=lambda _hass: _resolver(),
+    ):
+        yield
+
+
+def _resolver() -> AsyncResolver:
+    resolver = AsyncResolver()
+    # Newer Home Assistant closes its resolver at shutdown through real_close(), as the
+    # harness's own resolver provides.
+    resolver.real_close = resolver.close  # type: ignore[attr-defined]
+    return resolver
 
 
 @dataclass

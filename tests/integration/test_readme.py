@@ -1,17 +1,23 @@
-"""What README.md tells a newcomer, tried as written: the simulator YAML, when actions exist."""
+"""What README.md tells a newcomer, tried as written: the simulator setup, when actions exist."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from homeassistant import bootstrap
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.loader import async_get_integration
 from homeassistant.setup import async_setup_component
+from homeassistant.util import package
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.twilio_bridge.const import DOMAIN
@@ -26,11 +32,19 @@ ACTIONS = {"connect", "hangup", "extend", "get_calls"}
 
 
 def readme_section(title: str) -> str:
-    """The text of one README section, from its heading to the next heading of any level."""
-    readme = (ROOT / "README.md").read_text("utf-8")
-    start = readme.index(f"\n{title}\n")
-    end = re.compile(r"^#{1,6} ", re.MULTILINE).search(readme, start + len(title) + 2)
-    return readme[start : end.start() if end else len(readme)]
+    """The text of one README section, from its heading to the next heading of any level.
+
+    A `# comment` inside a code block is not a heading.
+    """
+    lines = (ROOT / "README.md").read_text("utf-8").splitlines(keepends=True)
+    start = lines.index(f"{title}\n")
+    fenced = False
+    for end in range(start + 1, len(lines)):
+        if lines[end].startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(r"#{1,6} ", lines[end]):
+            return "".join(lines[start:end])
+    return "".join(lines[start:])
 
 
 def yaml_blocks(text: str) -> list[Any]:
@@ -114,3 +128,55 @@ async def test_a_valid_block_whose_setup_fails_leaves_actions_that_say_so(
         await hass.services.async_call(DOMAIN, "get_calls", {}, blocking=True, return_response=True)
     assert raised.value.translation_key == "not_configured"
     assert "raises `not_configured`" in " ".join(readme_section("## Services (actions)").split())
+
+
+def test_the_readme_shows_the_demo_scenario_as_it_is() -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", readme_section("## The simulator"), re.DOTALL)
+    assert blocks == [SCENARIO.read_text("utf-8")]
+
+
+def test_the_japanese_summary_shows_the_same_configuration() -> None:
+    (english,) = yaml_blocks(readme_section("### Point Home Assistant at the simulator"))
+    (japanese,) = yaml_blocks(readme_section("### シミュレーター"))
+    assert japanese == english
+
+
+async def unmet_requirements(hass: HomeAssistant, domains: Iterable[str]) -> dict[str, list[str]]:
+    """The requirements not installed of `domains` and all they depend on, by integration.
+
+    Home Assistant pip-installs these at startup, which fails offline. The packages that
+    requirements_demo.txt adds (the frontend) count as installed: the README has the reader
+    run scripts/demo first.
+    """
+    demo_pins = (ROOT / "requirements_demo.txt").read_text("utf-8").splitlines()
+    demo_extras = {
+        canonicalize_name(Requirement(line).name) for line in demo_pins if line[:1].isalpha()
+    }
+    unmet: dict[str, list[str]] = {}
+    todo, seen = list(domains), set()
+    while todo:
+        domain = todo.pop()
+        if domain in seen:
+            continue
+        seen.add(domain)
+        integration = await async_get_integration(hass, domain)
+        todo.extend(integration.dependencies)
+        missing = [
+            requirement
+            for requirement in integration.requirements
+            if canonicalize_name(Requirement(requirement).name) not in demo_extras
+            and not await hass.async_add_executor_job(package.is_installed, requirement)
+        ]
+        if missing:
+            unmet[domain] = missing
+    return unmet
+
+
+async def test_the_readme_configuration_installs_nothing_at_startup(hass: HomeAssistant) -> None:
+    (configuration,) = yaml_blocks(readme_section("### Point Home Assistant at the simulator"))
+    assert "default_config" not in configuration
+    # Home Assistant sets these up with any configuration.
+    always = bootstrap.CORE_INTEGRATIONS | bootstrap.DEFAULT_INTEGRATIONS
+    assert await unmet_requirements(hass, set(configuration) | always) == {}
+    # What the README warns of: default_config: needs packages that the .venv lacks.
+    assert await unmet_requirements(hass, ["default_config"])
