@@ -121,12 +121,14 @@ async def test_setup_fails_clearly_without_an_external_url(
 async def test_external_url_is_the_default_webhook_base(
     hass: HomeAssistant, socket_enabled: None, sim: Simulator
 ) -> None:
-    await hass.config.async_update(external_url="https://ha.example.com")
+    # On loopback, with nothing listening: the start-up self-test requests this URL, and a
+    # test sends nothing off this machine.
+    await hass.config.async_update(external_url="http://127.0.0.1:9")
     conf = {**BASE, **sim_credentials(sim), "api_base_url": sim.url}
     assert await async_setup_component(hass, DOMAIN, {DOMAIN: conf})
     await hass.async_block_till_done()
     config = loaded_entry(hass).runtime_data.config
-    assert config.webhook_base_url == "https://ha.example.com"
+    assert config.webhook_base_url == "http://127.0.0.1:9"
     assert config.phone_number.e164 == "+815012345678"
 
 
