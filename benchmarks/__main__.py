@@ -26,16 +26,14 @@ from simulator.harness import Simulator
 
 from . import burst, costs, memory, simulator_only, throttled_calls, webhook
 from .common import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
     DRIVER_CPU,
     PINNED,
     SERVER_CPU,
-    TWILIO_NUMBER,
     Hass,
     machine_busy_seconds,
     machine_facts,
     pin_driver,
+    sim_scenario,
 )
 from .report import print_report
 
@@ -43,13 +41,7 @@ from .report import print_report
 def bench_scenario() -> dict[str, Any]:
     phones = burst.phones(burst.CALLS)
     phones[webhook.RING_FOREVER] = {"behavior": "no-answer"}
-    return {
-        "account_sid": ACCOUNT_SID,
-        "auth_token": AUTH_TOKEN,
-        "numbers": [TWILIO_NUMBER],
-        "rates": {"currency": "JPY", "mobile": 16.2, "landline": 5.4},
-        "phones": phones,
-    }
+    return sim_scenario(phones)
 
 
 QUICK = {

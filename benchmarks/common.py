@@ -34,6 +34,19 @@ PYTHON = sys.executable
 ACCOUNT_SID = "AC00000000000000000000000000000000"
 AUTH_TOKEN = "simulator-auth-token"
 TWILIO_NUMBER = "+815012345678"
+
+
+def sim_scenario(phones: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The simulator's account for every part: the one number, JPY rates, these phones."""
+    return {
+        "account_sid": ACCOUNT_SID,
+        "auth_token": AUTH_TOKEN,
+        "numbers": [TWILIO_NUMBER],
+        "rates": {"currency": "JPY", "mobile": 16.2, "landline": 5.4},
+        "phones": phones or {},
+    }
+
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # On a machine with two or more CPUs the server under test (hass, a baseline server, the
 # TwiML app) runs on CPU 0 and everything else (this driver, the in-process simulator, the

@@ -19,7 +19,7 @@ from typing import Any
 
 from simulator.harness import Simulator
 
-from .common import ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, Hass
+from .common import Hass, sim_scenario
 
 SPEED = 50.0  # simulated seconds per real second
 TIMEOUT = 120.0  # real seconds one call may take, prices included
@@ -127,19 +127,9 @@ def report(result: dict[str, Any], currency: str = "JPY") -> list[str]:
     return lines
 
 
-def scenario() -> dict[str, Any]:
-    return {
-        "account_sid": ACCOUNT_SID,
-        "auth_token": AUTH_TOKEN,
-        "numbers": [TWILIO_NUMBER],
-        "rates": {"currency": "JPY", "mobile": 16.2, "landline": 5.4},
-        "phones": PHONES,
-    }
-
-
 async def measure() -> dict[str, Any]:
     """Part 6 on its own hass and simulator (the cases need their own phones)."""
-    async with Simulator(scenario()) as sim:
+    async with Simulator(sim_scenario(PHONES)) as sim:
         hass = Hass(sim.url, max_concurrent_calls=5, call_log_size=100)
         try:
             await hass.start()

@@ -36,14 +36,12 @@ from simulator.models import Leg, new_sid
 from simulator.twiml import Dial, parse
 
 from .common import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    TWILIO_NUMBER,
     Hass,
     cpu_seconds,
     machine_busy_seconds,
     memory_mb,
     own_cpu_seconds,
+    sim_scenario,
     wait_for_quiet,
 )
 
@@ -65,12 +63,7 @@ def party_b(i: int) -> str:
 
 
 def scenario() -> dict[str, Any]:
-    return {
-        "account_sid": ACCOUNT_SID,
-        "auth_token": AUTH_TOKEN,
-        "numbers": [TWILIO_NUMBER],
-        "rates": {"currency": "JPY", "mobile": 16.2, "landline": 5.4},
-    }
+    return sim_scenario()
 
 
 async def settled_memory(pid: int) -> dict[str, float]:

@@ -38,6 +38,7 @@ from .common import (
     machine_busy_seconds,
     own_cpu_seconds,
     server_command,
+    sim_scenario,
     stop_process,
     wait_for_quiet,
 )
@@ -55,13 +56,7 @@ def scenario(calls: int) -> dict[str, Any]:
         party_a(i): {"answer_after": 1, "hangup_after": None} for i in range(calls)
     }
     phones["default"] = {"answer_after": 1, "hangup_after": 10}
-    return {
-        "account_sid": ACCOUNT_SID,
-        "auth_token": AUTH_TOKEN,
-        "numbers": [TWILIO_NUMBER],
-        "rates": {"currency": "JPY", "mobile": 16.2},
-        "phones": phones,
-    }
+    return sim_scenario(phones)
 
 
 def start_app() -> tuple[subprocess.Popen[bytes], str]:
