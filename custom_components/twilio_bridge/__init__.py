@@ -154,7 +154,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioBridgeConfigEntry)
             api_base_url=config.api_base_url,
             edge=config.edge,
         )
-        await async_check_account(api, phone_number.e164)
+        number = await async_check_account(api, phone_number.e164)
     except SetupProblemError as err:
         raise _entry_error(hass, entry, err) from err
     clear_setup_problems(hass)
@@ -162,7 +162,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioBridgeConfigEntry)
     store = CallLogStore(hass)
     manager = CallManager(hass, config, api, store)
     await manager.async_start()
-    await async_sync_voice_url(hass, config, api)
+    await async_sync_voice_url(hass, config, api, number)
     coordinator = BridgeCoordinator(hass, entry, manager)
     entry.runtime_data = TwilioBridgeData(
         config=config, manager=manager, coordinator=coordinator, callbacks=CallBacks(manager)

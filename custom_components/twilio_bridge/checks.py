@@ -14,7 +14,7 @@ from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
 from .core.numbers import mask_number
-from .twilio_client import TwilioApi, TwilioApiError
+from .twilio_client import NumberInfo, TwilioApi, TwilioApiError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,8 +47,8 @@ class SetupProblemError(Exception):
         self.placeholders = placeholders
 
 
-async def async_check_account(api: TwilioApi, phone_number: str) -> None:
-    """The credentials work and `phone_number` is a voice number of the account.
+async def async_check_account(api: TwilioApi, phone_number: str) -> NumberInfo:
+    """The credentials work and `phone_number` is a voice number of the account: its resource.
 
     One request (IncomingPhoneNumbers filtered by the number) proves all three.
     """
@@ -61,8 +61,10 @@ async def async_check_account(api: TwilioApi, phone_number: str) -> None:
     masked = mask_number(phone_number)
     if not numbers:
         raise SetupProblemError(Problem.NUMBER_NOT_ON_ACCOUNT, phone_number=masked)
-    if not any(number.voice for number in numbers):
+    voice = [number for number in numbers if number.voice]
+    if not voice:
         raise SetupProblemError(Problem.NUMBER_NOT_VOICE_CAPABLE, phone_number=masked)
+    return voice[0]
 
 
 def report(hass: HomeAssistant, issue_id: str, **placeholders: str) -> None:

@@ -17,7 +17,7 @@ from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, URL_INCOMING
 from .data import BridgeConfig
-from .twilio_client import TwilioApi, TwilioApiError
+from .twilio_client import NumberInfo, TwilioApi, TwilioApiError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -25,21 +25,19 @@ STORAGE_KEY = f"{DOMAIN}.number"
 ISSUE_VOICE_URL = "voice_url_not_set"
 
 
-async def async_sync_voice_url(hass: HomeAssistant, config: BridgeConfig, api: TwilioApi) -> None:
-    """Set, restore or check the number's Voice URL; never fails setup (calls still work)."""
+async def async_sync_voice_url(
+    hass: HomeAssistant, config: BridgeConfig, api: TwilioApi, number: NumberInfo
+) -> None:
+    """Set, restore or check the number's Voice URL; never fails setup (calls still work).
+
+    `number` is the resource setup's account check just fetched: no second request.
+    """
     store: Store[dict[str, Any]] = Store(hass, 1, STORAGE_KEY)
     saved = await store.async_load()
     incoming = config.url(URL_INCOMING)
     if not (config.manage_number or config.callback or saved):
         return
     try:
-        number = await api.find_number(config.phone_number.e164)
-        if number is None:
-            _LOGGER.warning(
-                "%s is not a number of this Twilio account: its Voice URL cannot be checked",
-                config.phone_number.masked,
-            )
-            return
         if config.manage_number:
             if number.voice_url != incoming:
                 # Keep what we replace (once: a second setup must not save our own URL).

@@ -192,11 +192,14 @@ async def test_manage_number_sets_and_restores_the_voice_url(bridge: Bridge) -> 
     runtime = runtime_of(bridge)
     config = runtime.config
     # A second setup keeps the first previous value (not its own URL).
-    await async_sync_voice_url(bridge.hass, config, runtime.manager.api)
+    api = runtime.manager.api
+    number = await api.find_number(TWILIO_NUMBER)
+    assert number is not None
+    await async_sync_voice_url(bridge.hass, config, api, number)
     assert number_settings(bridge).voice_url == incoming
     # manage_number turned off: the previous Voice URL comes back.
     unmanaged = replace(config, manage_number=False, callback=False)
-    await async_sync_voice_url(bridge.hass, unmanaged, runtime.manager.api)
+    await async_sync_voice_url(bridge.hass, unmanaged, api, number)
     assert number_settings(bridge).voice_url == PREVIOUS_VOICE_URL
 
 
