@@ -150,16 +150,6 @@ class IncomingCall:
     called: str
 
 
-type WebhookEvent = (
-    CallAnswered
-    | LegStatusChanged
-    | DialFinished
-    | ConferenceChanged
-    | AnnouncementRequested
-    | DigitsGathered
-    | IncomingCall
-)
-
 # How a withheld caller ID reaches Twilio's From (the last is Twilio's "+266696687").
 WITHHELD_CALLER_IDS = frozenset({"", "anonymous", "restricted", "unknown", "+266696687"})
 
