@@ -8,6 +8,7 @@ with the usual guards. Who may call back, and to whom, is core/callbacks.py's ru
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from homeassistant.util import dt as dt_util
@@ -68,19 +69,11 @@ class CallBacks:
         config = self._manager.config
         try:
             party_a, party_b = self._manager.check_parties(callback.caller, callback.other)
+            # The names of the call called back (the contact book may not hold them).
             record = await self._manager.async_connect(
-                party_a.number,
-                party_b.number,
-                mode=config.mode,
-                time_limit=config.time_limit,
-                greeting=config.greeting,
-                label=None,
-                confirm=config.confirm,
-                confirm_timeout=config.confirm_timeout,
-                announce=config.announce,
-                callback_of=callback.callback_of,
-                party_a_name=callback.caller_name,
-                party_b_name=callback.other_name,
+                replace(party_a, name=party_a.name or callback.caller_name),
+                replace(party_b, name=party_b.name or callback.other_name),
+                replace(config.call_options, callback_of=callback.callback_of),
             )
         except CallRefusedError as err:
             self._callback_refused(callback, err.key)

@@ -34,7 +34,7 @@ from .const import (
     CONF_WARN_BEFORE,
     CONF_WARNING_MESSAGE,
 )
-from .core.calls import Confirm
+from .core.calls import CallOptions, Confirm
 from .core.contacts import ContactBook
 from .core.guards import CallPolicy
 from .core.numbers import PhoneNumber, mask_number
@@ -113,6 +113,18 @@ class BridgeConfig:
         # Contacts are checked by the same guards as any destination, so they need the rest.
         contacts = ContactBook.from_config(conf.get(CONF_CONTACTS, {}), config.call_policy)
         return replace(config, contacts=contacts)
+
+    @property
+    def call_options(self) -> CallOptions:
+        """A call's options when nothing overrides them."""
+        return CallOptions(
+            mode=self.mode,
+            time_limit=self.time_limit,
+            greeting=self.greeting,
+            confirm=self.confirm,
+            confirm_timeout=self.confirm_timeout,
+            announce=self.announce,
+        )
 
     def url(self, template: str, **parts: str) -> str:
         """A webhook's public URL: Twilio signs its requests over exactly this."""

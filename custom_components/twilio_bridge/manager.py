@@ -32,10 +32,17 @@ from .const import (
     URL_WHISPER,
 )
 from .core import twiml
-from .core.calls import CONFIRM_KEY, LEGS, RINGING_STATUSES, CallRecord, Change, Confirm, LegName
+from .core.calls import (
+    CONFIRM_KEY,
+    LEGS,
+    RINGING_STATUSES,
+    CallOptions,
+    CallRecord,
+    Change,
+    LegName,
+)
 from .core.contacts import Party
 from .core.guards import Usage, check_call
-from .core.numbers import PhoneNumber
 from .core.record_view import (
     call_status,
     connected_event,
@@ -207,41 +214,28 @@ class CallManager:
         return self.config.url(template, **parts)
 
     async def async_connect(
-        self,
-        party_a: PhoneNumber,
-        party_b: PhoneNumber,
-        *,
-        mode: str,
-        time_limit: int,
-        greeting: str | None,
-        label: str | None,
-        confirm: Confirm = Confirm.NONE,
-        confirm_timeout: int | None = None,
-        announce: str | None = None,
-        callback_of: str | None = None,
-        party_a_name: str | None = None,
-        party_b_name: str | None = None,
+        self, party_a: Party, party_b: Party, options: CallOptions
     ) -> CallRecord:
         """Create the record, then place leg A. Raises TwilioApiError (nothing is kept)."""
         call_id = secrets.token_hex(16)  # unguessable: it is part of every webhook URL
         record = CallRecord(
             call_id=call_id,
-            mode=mode,
-            party_a=party_a.e164,
-            party_b=party_b.e164,
-            class_a=party_a.rate_class,
-            class_b=party_b.rate_class,
+            mode=options.mode,
+            party_a=party_a.number.e164,
+            party_b=party_b.number.e164,
+            class_a=party_a.number.rate_class,
+            class_b=party_b.number.rate_class,
             created_at=dt_util.utcnow(),
             currency=self.config.rates.currency,
-            label=label,
-            time_limit=time_limit,
-            greeting=greeting,
-            confirm=confirm,
-            confirm_timeout=confirm_timeout,
-            announce=announce,
-            callback_of=callback_of,
-            party_a_name=party_a_name,
-            party_b_name=party_b_name,
+            label=options.label,
+            time_limit=options.time_limit,
+            greeting=options.greeting,
+            confirm=options.confirm,
+            confirm_timeout=options.confirm_timeout,
+            announce=options.announce,
+            callback_of=options.callback_of,
+            party_a_name=party_a.name,
+            party_b_name=party_b.name,
         )
         # The record exists before the request, so it counts against max_concurrent_calls
         # and an early callback (Twilio may call back before the response) finds it.
@@ -250,7 +244,7 @@ class CallManager:
         try:
             info = await self.api.create_call(
                 NewCall(
-                    to=party_a.e164,
+                    to=party_a.number.e164,
                     from_=self.config.phone_number.e164,
                     url=self.url(URL_ANSWER, call_id=call_id),
                     status_callback=self.url(URL_STATUS, call_id=call_id, leg="a"),
@@ -258,7 +252,7 @@ class CallManager:
                     timeout=self.config.ring_timeout,
                     time_limit=self.conference.leg_cap(record)
                     if record.conference
-                    else time_limit + self.config.ring_timeout + LEG_A_TIME_LIMIT_MARGIN,
+                    else options.time_limit + self.config.ring_timeout + LEG_A_TIME_LIMIT_MARGIN,
                 )
             )
         except TwilioApiError:
@@ -270,7 +264,9 @@ class CallManager:
         self._roll_month()
         self._totals.calls += 1
         self._trim_log()
-        _LOGGER.info("Call %s placed: %s -> %s", call_id, party_a.masked, party_b.masked)
+        _LOGGER.info(
+            "Call %s placed: %s -> %s", call_id, party_a.number.masked, party_b.number.masked
+        )
         self.fire(EVENT_CALL_STARTED, started_event(record, self.mask))
         # By then leg A has been answered or has ended: if no callback said which, ask.
         self._schedule_reconcile(record, float(self.config.ring_timeout + RECONCILE_AFTER_RING))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from functools import wraps
 from typing import Any
 
@@ -69,12 +70,24 @@ CONNECT_SCHEMA = vol.Schema(
         vol.Optional(ATTR_TIME_LIMIT): vol.All(vol.Coerce(int), vol.Range(min=1, max=14400)),
         vol.Optional(ATTR_GREETING): free_text(MAX_SPOKEN_TEXT),
         vol.Optional(ATTR_LABEL): free_text(MAX_LABEL),
-        vol.Optional(ATTR_CONFIRM): vol.In([option.value for option in Confirm]),
+        vol.Optional(ATTR_CONFIRM): vol.All(
+            vol.In([option.value for option in Confirm]), vol.Coerce(Confirm)
+        ),
         vol.Optional(ATTR_CONFIRM_TIMEOUT): vol.All(
             vol.Coerce(int), vol.Range(min=CONFIRM_TIMEOUT_MIN, max=CONFIRM_TIMEOUT_MAX)
         ),
         vol.Optional(ATTR_ANNOUNCE): free_text(MAX_SPOKEN_TEXT),
     }
+)
+# The connect fields that override a configured option of the same name.
+OPTION_FIELDS = (
+    ATTR_MODE,
+    ATTR_TIME_LIMIT,
+    ATTR_GREETING,
+    ATTR_LABEL,
+    ATTR_CONFIRM,
+    ATTR_CONFIRM_TIMEOUT,
+    ATTR_ANNOUNCE,
 )
 HANGUP_SCHEMA = vol.Schema({vol.Optional(ATTR_CALL_ID): cv.string})
 EXTEND_SCHEMA = vol.Schema(
@@ -130,19 +143,13 @@ async def _connect(call: ServiceCall) -> ServiceResponse:
         party_a, party_b = manager.check_parties(call.data[ATTR_PARTY_A], call.data[ATTR_PARTY_B])
     except CallRefusedError as err:
         raise _invalid(err.key, **err.placeholders) from err
-    record = await manager.async_connect(
-        party_a.number,
-        party_b.number,
-        mode=call.data.get(ATTR_MODE, config.mode),
-        time_limit=min(call.data.get(ATTR_TIME_LIMIT, config.time_limit), config.time_limit),
-        greeting=call.data.get(ATTR_GREETING, config.greeting),
-        label=call.data.get(ATTR_LABEL),
-        confirm=Confirm(call.data.get(ATTR_CONFIRM, config.confirm)),
-        confirm_timeout=call.data.get(ATTR_CONFIRM_TIMEOUT, config.confirm_timeout),
-        announce=call.data.get(ATTR_ANNOUNCE, config.announce),
-        party_a_name=party_a.name,
-        party_b_name=party_b.name,
+    # The fields are named as the options they override (the schema checked them).
+    options = replace(
+        config.call_options, **{key: call.data[key] for key in OPTION_FIELDS if key in call.data}
     )
+    # A call may lower the configured time limit, not raise it.
+    options = replace(options, time_limit=min(options.time_limit, config.time_limit))
+    record = await manager.async_connect(party_a, party_b, options)
     return {"call_id": record.call_id, "status": manager.status(record)}
 
 

@@ -57,6 +57,20 @@ class Confirm(StrEnum):
 CONFIRM_KEY = "1"
 
 
+@dataclass(frozen=True, slots=True)
+class CallOptions:
+    """How one call is placed: the configured defaults, with a service call's overrides."""
+
+    mode: str
+    time_limit: int
+    greeting: str | None = None
+    label: str | None = None
+    confirm: Confirm = Confirm.NONE
+    confirm_timeout: int | None = None
+    announce: str | None = None
+    callback_of: str | None = None  # the call this one calls back
+
+
 _OUTCOME_OF_STATUS = {
     "completed": Outcome.COMPLETED,
     "busy": Outcome.BUSY,
