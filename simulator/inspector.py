@@ -4,6 +4,7 @@ conference room with its participants, announcements and fee."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import Any
 
 COLORS = {
@@ -24,9 +25,40 @@ COLORS = {
 TERMINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
 
 
+@dataclass(frozen=True)
+class Window:
+    """The simulated seconds the page draws: from the first call shown to now.
+
+    Not from the clock's zero: a simulator that ran for a day before a call would draw
+    that call as a sliver at the right edge.
+    """
+
+    start: float
+    end: float
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Window:
+        now = float(data.get("now", 0.0))
+        firsts = [
+            timeline[0]["at"]
+            for item in [*data.get("calls", []), *data.get("conferences", [])]
+            if (timeline := item.get("timeline"))
+        ]
+        start = min(firsts, default=0.0)
+        return cls(start, max(now, start + 1.0))
+
+    @property
+    def span(self) -> float:
+        return self.end - self.start
+
+    def left(self, at: float) -> float:
+        """Where `at` stands, in per cent of the bar."""
+        return 100 * (at - self.start) / self.span
+
+
 def render_page(data: dict[str, Any]) -> str:
     calls: list[dict[str, Any]] = data.get("calls", [])
-    end = max([data.get("now", 0.0), 1.0])
+    end = Window.of(data)
     rows = []
     for call in calls:
         rows.append(_row(call, end))
@@ -54,20 +86,22 @@ Blue ticks are webhook requests, orange ones announcements. <a href="/_sim/calls
 </body></html>"""
 
 
-def _axis(end: float) -> str:
-    """A scale of simulated seconds above the bars, at a round step."""
-    step = next((s for s in (1, 5, 10, 30, 60, 300, 600, 1800, 3600) if end / s <= 12), 7200)
+def _axis(window: Window) -> str:
+    """A scale of simulated seconds (the clock's) above the bars, at a round step."""
+    steps = (1, 5, 10, 30, 60, 300, 600, 1800, 3600)
+    step = next((s for s in steps if window.span / s <= 12), 7200)
+    first = -(-int(window.start) // step) * step  # the first round second in the window
     marks = "".join(
-        f'<span style="position:absolute;left:{100 * t / end:.2f}%">{t} s</span>'
-        for t in range(0, int(end) + 1, step)
+        f'<span style="position:absolute;left:{window.left(t):.2f}%">{t} s</span>'
+        for t in range(first, int(window.end) + 1, step)
     )
     return f'<div class="axis">{marks}</div>'
 
 
-def _span(status: str, start: float, stop: float, end: float) -> str:
+def _span(status: str, start: float, stop: float, end: Window) -> str:
     # Clamped so a status reached at the very end still shows inside the bar.
-    width = max(0.5, 100 * (stop - start) / end)
-    left = min(100 * start / end, 100 - width)
+    width = max(0.5, 100 * (stop - start) / end.span)
+    left = min(end.left(start), 100 - width)
     color = COLORS.get(status, "#999")
     text = html.escape(status)
     return (
@@ -76,28 +110,28 @@ def _span(status: str, start: float, stop: float, end: float) -> str:
     )
 
 
-def _segments(timeline: list[dict[str, Any]], end: float) -> list[str]:
+def _segments(timeline: list[dict[str, Any]], end: Window) -> list[str]:
     """One coloured segment per status, from when it began to the next status."""
     segments = []
     for index, point in enumerate(timeline):
         start = point["at"]
-        stop = timeline[index + 1]["at"] if index + 1 < len(timeline) else end
+        stop = timeline[index + 1]["at"] if index + 1 < len(timeline) else end.end
         if point["status"] in TERMINAL:
-            stop = start + end * 0.01
+            stop = start + end.span * 0.01
         segments.append(_span(point["status"], start, stop, end))
     return segments
 
 
-def _ticks(exchanges: list[dict[str, Any]], end: float) -> list[str]:
+def _ticks(exchanges: list[dict[str, Any]], end: Window) -> list[str]:
     ticks = []
     for exchange in exchanges:
-        left = 100 * exchange["at"] / end
+        left = end.left(exchange["at"])
         label = html.escape(f"{exchange['kind']} {exchange['status']} at {exchange['at']:.1f} s")
         ticks.append(f'<div class="tick" style="left:{left:.2f}%" title="{label}"></div>')
     return ticks
 
 
-def _row(call: dict[str, Any], end: float) -> str:
+def _row(call: dict[str, Any], end: Window) -> str:
     segments = _segments(call.get("timeline", []), end)
     segments += _ticks(call.get("exchanges", []), end)
     css = "leg child" if call.get("parent_call_sid") else "leg"
@@ -119,19 +153,19 @@ def _row(call: dict[str, Any], end: float) -> str:
     )
 
 
-def _conferences(rooms: list[dict[str, Any]], end: float) -> str:
+def _conferences(rooms: list[dict[str, Any]], end: Window) -> str:
     if not rooms:
         return ""
     return "\n<h2>Conferences</h2>\n" + "\n".join(_room(room, end) for room in rooms)
 
 
-def _room(room: dict[str, Any], end: float) -> str:
+def _room(room: dict[str, Any], end: Window) -> str:
     """The room's status bar (callback ticks, announcements in orange), one bar per
     participant for its time in the room, and the announcements as said."""
     segments = _segments(room.get("timeline", []), end)
     segments += _ticks(room.get("exchanges", []), end)
     for announcement in room.get("announcements", []):
-        left = 100 * announcement["at"] / end
+        left = end.left(announcement["at"])
         title = html.escape(" ".join(announcement.get("said", [])) or announcement["url"])
         segments.append(f'<div class="tick say" style="left:{left:.2f}%" title="{title}"></div>')
     reason = room.get("reason_conference_ended")
@@ -153,9 +187,9 @@ def _room(room: dict[str, Any], end: float) -> str:
     return "".join(parts)
 
 
-def _participant(participant: dict[str, Any], end: float) -> str:
+def _participant(participant: dict[str, Any], end: Window) -> str:
     start = participant["joined_at"]
-    stop = participant["left_at"] if participant["left_at"] is not None else end
+    stop = participant["left_at"] if participant["left_at"] is not None else end.end
     label = participant.get("label")
     flags = [name for name in ("muted", "hold") if participant.get(name)]
     meta = html.escape(participant["call_sid"])

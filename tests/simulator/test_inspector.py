@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import aiohttp
 import pytest
@@ -153,3 +154,20 @@ async def test_html_page_draws_each_call(sim: Simulator, rest: Rest, app: App) -
     status, same = await _sim_get(sim, "/_sim")
     assert status == 200
     assert all(leg.sid in same for leg in sim.calls)
+
+
+async def test_a_call_after_a_long_quiet_run_fills_the_timeline(
+    sim: Simulator, rest: Rest, app: App
+) -> None:
+    """The bars span the calls shown, not the clock since start: no sliver at the edge."""
+    await sim.advance(86_400)  # a day of nothing
+    await _v_call(rest, app)
+    await sim.advance(3 + 4 + 93 + 1)
+    _, page = await _sim_get(sim, "/_sim/")
+    lefts = [float(x) for x in re.findall(r'class="seg" style="left:([\d.]+)%', page)]
+    widths = [
+        float(x) for x in re.findall(r'class="seg" style="left:[\d.]+%;width:([\d.]+)%', page)
+    ]
+    assert min(lefts) == 0.0  # the first leg starts at the bar's left edge
+    assert max(widths) > 50  # its talk is drawn across most of the bar, not as a sliver
+    assert "86400 s" in page  # the scale still reads the clock's own seconds
