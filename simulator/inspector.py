@@ -73,6 +73,7 @@ body{{font-family:system-ui,sans-serif;margin:1.5em;color:#222}}
 overflow:hidden;white-space:nowrap;padding-left:3px;box-sizing:border-box}}
 .meta{{font-size:12px;color:#555}} .child .meta{{margin-left:2em}}
 .axis{{position:relative;height:16px;font-size:11px;color:#777;border-bottom:1px solid #ccc;
+white-space:nowrap;
 margin:.8em 0 .4em}}
 .tick{{position:absolute;top:-2px;width:2px;height:26px;background:#1565c0}}
 .tick.say{{background:#e65100;width:4px}} .conference{{margin:1em 0;padding-top:.3em;
@@ -94,6 +95,7 @@ def _axis(window: Window) -> str:
     marks = "".join(
         f'<span style="position:absolute;left:{window.left(t):.2f}%">{t} s</span>'
         for t in range(first, int(window.end) + 1, step)
+        if window.left(t) <= 94  # a label at the very edge would wrap under the bar
     )
     return f'<div class="axis">{marks}</div>'
 
